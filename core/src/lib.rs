@@ -1,0 +1,16 @@
+//! MorningAI's shared vocabulary: ids, domain types, the tenant context and
+//! validated values. Every other crate speaks in these types.
+//!
+//! This crate does no I/O and depends on no other crate of ours.
+
+pub mod email;
+pub mod ids;
+pub mod model;
+pub mod role;
+pub mod tenant;
+
+pub use email::{Email, EmailError};
+pub use ids::{ApiKeyId, AuditId, SessionId, TenantId, UserId};
+pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};
+pub use role::{Role, UnknownRole};
+pub use tenant::{Principal, TenantCtx};

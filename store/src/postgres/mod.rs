@@ -1,0 +1,165 @@
+//! The PostgreSQL backend: production, with tenant isolation enforced by
+//! row-level security.
+//!
+//! Migrations run as the connecting (owner) user. The request pool then works
+//! as [`APP_ROLE`] — a role that owns nothing and cannot bypass RLS — and every
+//! transaction sets `app.tenant_id` / `app.user_id` with `set_config(…, true)`
+//! so the policies confine it to one tenant.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
+
+use crate::open::{is_current, newly_applied};
+use crate::sql::Scope;
+use crate::traits::HealthStore;
+use crate::{Backend, OpenOptions, StoreError, StoreResult};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The role every request runs as (created by the first migration).
+pub const APP_ROLE: &str = "morningai_app";
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn connect_options(url: &str) -> StoreResult<PgConnectOptions> {
+    PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("invalid PostgreSQL URL: {e}")))
+}
+
+async fn applied_versions(conn: &mut PgConnection) -> StoreResult<Vec<i64>> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+impl PgStore {
+    pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
+        if opts.migrate {
+            Self::migrate(url).await?;
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options(url)?)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(db) if db.message().contains(APP_ROLE) => {
+                    StoreError::Config(format!(
+                        "cannot act as role {APP_ROLE} ({}); run `morningai migrate` first",
+                        db.message()
+                    ))
+                }
+                e => StoreError::Database(e),
+            })?;
+        let store = Self { pool };
+        store.check_app_role().await?;
+        Ok(store)
+    }
+
+    /// Refuses to serve as a role that would bypass row-level security.
+    async fn check_app_role(&self) -> StoreResult<()> {
+        let (name, superuser, bypass): (String, bool, bool) = sqlx::query_as(
+            "SELECT rolname::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if superuser || bypass {
+            return Err(StoreError::Config(format!(
+                "the request role {name} bypasses row-level security; refusing to serve"
+            )));
+        }
+        Ok(())
+    }
+
+    pub async fn migrate(url: &str) -> StoreResult<Vec<i64>> {
+        let mut conn = PgConnection::connect_with(&connect_options(url)?).await?;
+        let before = applied_versions(&mut conn).await?;
+        MIGRATOR.run(&mut conn).await?;
+        let after = applied_versions(&mut conn).await?;
+        conn.close().await?;
+        Ok(newly_applied(&before, after))
+    }
+
+    /// The request pool (working as the application role), for tests and
+    /// diagnostics that need raw SQL.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(crate) async fn begin(
+        &self,
+        scope: Scope<'_>,
+    ) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        if scope.tenant.is_some() || scope.user.is_some() || scope.key_hash.is_some() {
+            sqlx::query(
+                "SELECT set_config('app.tenant_id', $1, true),
+                        set_config('app.user_id', $2, true),
+                        set_config('app.api_key_hash', $3, true)",
+            )
+            .bind(scope.tenant.map(|t| t.to_string()).unwrap_or_default())
+            .bind(scope.user.map(|u| u.to_string()).unwrap_or_default())
+            .bind(scope.key_hash.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Locks a tenant's owner rows so that two concurrent demotions cannot
+    /// together remove the last owner.
+    pub(crate) async fn lock_owners(
+        tx: &mut Transaction<'static, Postgres>,
+        tenant: morningai_core::TenantId,
+    ) -> StoreResult<()> {
+        sqlx::query("SELECT 1 FROM memberships WHERE tenant_id = $1 AND role = 'owner' FOR UPDATE")
+            .bind(tenant.0)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl HealthStore for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn migrations_current(&self) -> StoreResult<bool> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(is_current(&MIGRATOR, applied_versions(&mut conn).await?))
+    }
+}
+
+/// The shared queries (`crate::sql`), instantiated for this backend.
+mod queries {
+    crate::sql::impl_store!(super::PgStore, sqlx::Postgres);
+}

@@ -1,0 +1,202 @@
+//! Row shapes shared by both backends (sqlx decodes them from either) and
+//! their conversion to domain types.
+
+use morningai_core::{ApiKey, AuditEntry, Email, Member, Membership, Role, Session, Tenant, User};
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{StoreError, StoreResult};
+
+/// The current time at the precision both databases keep (microseconds), so a
+/// value read back equals the value written.
+pub(crate) fn now() -> OffsetDateTime {
+    to_micros(OffsetDateTime::now_utc())
+}
+
+/// `t` truncated to microseconds, in UTC.
+pub(crate) fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .expect("microsecond truncation stays in range")
+}
+
+fn role(s: &str) -> StoreResult<Role> {
+    s.parse()
+        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+fn email(s: &str) -> StoreResult<Email> {
+    Email::parse(s).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TenantRow {
+    id: Uuid,
+    name: String,
+    created_at: OffsetDateTime,
+}
+
+impl TenantRow {
+    pub fn into_domain(self) -> Tenant {
+        Tenant {
+            id: self.id.into(),
+            name: self.name,
+            created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl UserRow {
+    pub fn into_domain(self) -> StoreResult<User> {
+        Ok(User {
+            id: self.id.into(),
+            email: email(&self.email)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MembershipRow {
+    tenant_id: Uuid,
+    user_id: Uuid,
+    role: String,
+    created_at: OffsetDateTime,
+}
+
+impl MembershipRow {
+    pub fn into_domain(self) -> StoreResult<Membership> {
+        Ok(Membership {
+            tenant_id: self.tenant_id.into(),
+            user_id: self.user_id.into(),
+            role: role(&self.role)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// A membership joined with its tenant.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TenantMembershipRow {
+    #[sqlx(flatten)]
+    membership: MembershipRow,
+    tenant_name: String,
+    tenant_created_at: OffsetDateTime,
+}
+
+impl TenantMembershipRow {
+    pub fn into_domain(self) -> StoreResult<(Tenant, Membership)> {
+        let m = self.membership.into_domain()?;
+        let t = Tenant {
+            id: m.tenant_id,
+            name: self.tenant_name,
+            created_at: self.tenant_created_at,
+        };
+        Ok((t, m))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    user_id: Uuid,
+    email: String,
+    role: String,
+    joined_at: OffsetDateTime,
+}
+
+impl MemberRow {
+    pub fn into_domain(self) -> StoreResult<Member> {
+        Ok(Member {
+            user_id: self.user_id.into(),
+            email: email(&self.email)?,
+            role: role(&self.role)?,
+            joined_at: self.joined_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    created_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+impl SessionRow {
+    pub fn into_domain(self) -> Session {
+        Session {
+            id: self.id.into(),
+            tenant_id: self.tenant_id.into(),
+            user_id: self.user_id.into(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiKeyRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    name: String,
+    prefix: String,
+    role: String,
+    created_at: OffsetDateTime,
+    last_used_at: Option<OffsetDateTime>,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+impl ApiKeyRow {
+    pub fn into_domain(self) -> StoreResult<ApiKey> {
+        Ok(ApiKey {
+            id: self.id.into(),
+            tenant_id: self.tenant_id.into(),
+            user_id: self.user_id.into(),
+            name: self.name,
+            prefix: self.prefix,
+            role: role(&self.role)?,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    actor_user_id: Option<Uuid>,
+    action: String,
+    target: Option<String>,
+    detail: Json<serde_json::Value>,
+    created_at: OffsetDateTime,
+}
+
+impl AuditRow {
+    pub fn into_domain(self) -> AuditEntry {
+        AuditEntry {
+            id: self.id.into(),
+            tenant_id: self.tenant_id.into(),
+            actor_user_id: self.actor_user_id.map(Into::into),
+            action: self.action,
+            target: self.target,
+            detail: self.detail.0,
+            created_at: self.created_at,
+        }
+    }
+}

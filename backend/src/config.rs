@@ -1,0 +1,89 @@
+//! Configuration from the environment (12-factor), validated at start.
+//! `morningai serve --help` lists every variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "MORNINGAI_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// `sqlite://PATH` (embedded default) or `postgres://…` (production).
+    #[arg(
+        long,
+        env = "MORNINGAI_DATABASE_URL",
+        default_value = "sqlite://./data/morningai.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    /// `development` (pretty logs, generated secret) or `production` (JSON
+    /// logs, strict secrets, secure cookies).
+    #[arg(long, env = "MORNINGAI_ENV", value_enum, default_value = "development")]
+    pub env: Environment,
+
+    /// Signs session tokens; at least 32 bytes. In development it is
+    /// generated once and kept in the data folder when unset.
+    #[arg(long, env = "MORNINGAI_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Whether anyone may sign up (creating a new tenant).
+    #[arg(long, env = "MORNINGAI_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_signup: bool,
+
+    /// Folder for local state (the SQLite file by default, the development secret).
+    #[arg(long, env = "MORNINGAI_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// How long a log-in session lasts, in hours.
+    #[arg(long, env = "MORNINGAI_SESSION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub session_hours: u32,
+
+    /// Log-in attempts allowed per client IP per minute.
+    #[arg(long, env = "MORNINGAI_LOGIN_PER_IP_PER_MINUTE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_per_ip_per_minute: u32,
+
+    /// Log-in attempts allowed per account per minute.
+    #[arg(long, env = "MORNINGAI_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_per_account_per_minute: u32,
+
+    /// Take the client IP from X-Forwarded-For (only behind a proxy you run,
+    /// such as Render's).
+    #[arg(long, env = "MORNINGAI_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MORNINGAI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+
+    /// The configuration with every default, as tests start from.
+    pub fn for_tests(database_url: &str, data_dir: PathBuf) -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut config = Wrapper::parse_from(["morningai"]).config;
+        config.database_url = database_url.to_owned();
+        config.data_dir = data_dir;
+        config.jwt_secret = Some("test-secret-that-is-long-enough-0123456789".into());
+        config
+    }
+}

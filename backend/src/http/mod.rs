@@ -1,0 +1,120 @@
+//! The HTTP API: one state struct, one router per resource, merged here with
+//! the layers every request passes through. Reading [`router`] tells you the API.
+
+mod api_keys;
+mod audit;
+mod auth;
+mod error;
+mod extract;
+mod health;
+mod openapi;
+mod tenant;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Request, Response, Uri};
+use axum::Router;
+use morningai_store::Store;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::token::TokenKeys;
+use crate::config::Config;
+
+pub use error::{ApiError, ApiResult, ErrorBody};
+pub use extract::SESSION_COOKIE;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub tokens: TokenKeys,
+    pub login_limiter: LoginLimiter,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config, jwt_secret: &str) -> Self {
+        Self {
+            store,
+            tokens: TokenKeys::new(jwt_secret.as_bytes()),
+            login_limiter: LoginLimiter::new(
+                config.login_per_ip_per_minute,
+                config.login_per_account_per_minute,
+            ),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Every documented route with the OpenAPI document built from them.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(api_keys::router())
+        .merge(tenant::router())
+        .merge(audit::router())
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let (routes, openapi) = api().split_for_parts();
+    routes
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    header::AUTHORIZATION,
+                    header::COOKIE,
+                ]))
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
+        .with_state(state)
+}
+
+/// The span every log line of a request is in: method, path, request id, and
+/// the tenant once authentication has found it.
+fn request_span(req: &Request<Body>) -> tracing::Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %request_id,
+        tenant_id = tracing::field::Empty,
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    use axum::response::IntoResponse;
+    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+}

@@ -1,0 +1,13 @@
+//! MorningAI's backend: the axum HTTP API, authentication, and the `morningai`
+//! command (`serve`, `migrate`). Nothing imports this crate.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod secrets;
+pub mod server;
+pub mod telemetry;
+
+pub use config::Config;
+pub use http::{router, AppState};

@@ -1,0 +1,82 @@
+//! Running the server: open the store (migrating it), build the state, serve
+//! until SIGTERM or Ctrl-C, then drain in-flight requests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use morningai_store::OpenOptions;
+use tokio::net::TcpListener;
+
+use crate::{secrets, AppState, Config};
+
+/// Everything `serve` needs before it listens; errors here stop the start.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let secret = secrets::resolve(
+        config.jwt_secret.as_deref(),
+        config.is_production(),
+        &config.data_dir,
+    )?;
+    let store = morningai_store::open(&config.database_url, &OpenOptions::default())
+        .await
+        .context("opening the database")?;
+    tracing::info!(
+        database = store.backend().as_str(),
+        "database ready, migrations applied"
+    );
+    Ok(AppState::new(store, config, &secret))
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let addr = config.addr;
+    let state = prepare(config).await?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, "MorningAI listening");
+    run(listener, state, shutdown_signal()).await
+}
+
+/// Serves `state` on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let limiter = state.login_limiter.clone();
+    let pruner = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.prune();
+        }
+    });
+    let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    pruner.abort();
+    result.context("serving HTTP")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

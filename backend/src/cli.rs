@@ -21,13 +21,11 @@ pub enum Command {
     Serve(Box<Config>),
     /// Apply pending database migrations and exit.
     Migrate {
-        #[arg(
-            long,
-            env = "MORNINGAI_DATABASE_URL",
-            default_value = "sqlite://./data/morningai.db",
-            hide_env_values = true
-        )]
-        database_url: String,
+        /// Unset: `sqlite://<MORNINGAI_DATA_DIR>/morningai.db`.
+        #[arg(long, env = "MORNINGAI_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+        #[arg(long, env = "MORNINGAI_DATA_DIR", default_value = "./data")]
+        data_dir: std::path::PathBuf,
     },
 }
 
@@ -37,9 +35,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::telemetry::init(config.is_production());
             crate::server::serve(*config).await
         }
-        Command::Migrate { database_url } => {
+        Command::Migrate {
+            database_url,
+            data_dir,
+        } => {
             crate::telemetry::init(false);
-            let applied = morningai_store::migrate(&database_url).await?;
+            let url =
+                database_url.unwrap_or_else(|| crate::config::default_database_url(&data_dir));
+            let applied = morningai_store::migrate(&url).await?;
             if applied.is_empty() {
                 println!("migrations: already up to date");
             } else {

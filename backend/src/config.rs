@@ -19,13 +19,9 @@ pub struct Config {
     pub addr: SocketAddr,
 
     /// `sqlite://PATH` (embedded default) or `postgres://…` (production).
-    #[arg(
-        long,
-        env = "MORNINGAI_DATABASE_URL",
-        default_value = "sqlite://./data/morningai.db",
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    /// Unset: `sqlite://<MORNINGAI_DATA_DIR>/morningai.db`.
+    #[arg(long, env = "MORNINGAI_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 
     /// `development` (pretty logs, generated secret) or `production` (JSON
     /// logs, strict secrets, secure cookies).
@@ -67,7 +63,19 @@ pub struct Config {
     pub max_body_bytes: usize,
 }
 
+/// The embedded default database: a SQLite file in the data folder.
+pub fn default_database_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}", data_dir.join("morningai.db").display())
+}
+
 impl Config {
+    /// The database to use: the configured URL, or the embedded default.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| default_database_url(&self.data_dir))
+    }
+
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
     }
@@ -81,7 +89,7 @@ impl Config {
             config: Config,
         }
         let mut config = Wrapper::parse_from(["morningai"]).config;
-        config.database_url = database_url.to_owned();
+        config.database_url = Some(database_url.to_owned());
         config.data_dir = data_dir;
         config.jwt_secret = Some("test-secret-that-is-long-enough-0123456789".into());
         config

@@ -36,15 +36,27 @@ pub enum SecretError {
     },
 }
 
-/// Checks a configured secret: long enough, not an example, not one repeated character.
+/// Checks a configured secret: long enough, and not an example value (or an
+/// example repeated to reach the length), nor one repeated character.
 pub fn validate(secret: &str) -> Result<(), SecretError> {
-    let lower = secret.trim().to_lowercase();
-    let one_char = lower.chars().all(|c| lower.starts_with(c));
-    if WELL_KNOWN.iter().any(|w| lower.contains(w)) || one_char {
-        return Err(SecretError::WellKnown);
-    }
     if secret.len() < MIN_SECRET_BYTES {
         return Err(SecretError::TooShort(secret.len()));
+    }
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let normalized = letters(secret);
+    let repeats = |word: &str| {
+        !word.is_empty()
+            && normalized.len() % word.len() == 0
+            && normalized == word.repeat(normalized.len() / word.len())
+    };
+    let one_char = normalized.chars().all(|c| normalized.starts_with(c));
+    if one_char || WELL_KNOWN.iter().any(|w| repeats(&letters(w))) {
+        return Err(SecretError::WellKnown);
     }
     Ok(())
 }
@@ -57,7 +69,7 @@ pub fn resolve(
     production: bool,
     data_dir: &Path,
 ) -> Result<String, SecretError> {
-    match (configured, production) {
+    match (configured.filter(|s| !s.is_empty()), production) {
         (Some(s), true) => validate(s).map(|()| s.to_owned()),
         (None, true) => Err(SecretError::Missing),
         (Some(s), false) => {

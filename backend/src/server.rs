@@ -17,7 +17,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         config.is_production(),
         &config.data_dir,
     )?;
-    let store = morningai_store::open(&config.database_url, &OpenOptions::default())
+    let store = morningai_store::open(&config.database_url(), &OpenOptions::default())
         .await
         .context("opening the database")?;
     tracing::info!(

@@ -1,7 +1,6 @@
 //! The store's queries, written once for both backends.
 //!
-//! Both SQLite and PostgreSQL accept `$N` placeholders and `RETURNING`, and the
-//! row types in `rows` decode from either, so the only backend-specific parts
+//! Both SQLite and PostgreSQL accept `$N` placeholders, and the row types in `rows` decode from either, so the only backend-specific parts
 //! are how a transaction is opened for a scope ([`Scope`]) and how a tenant's
 //! owners are locked; each backend provides those as inherent methods and then
 //! instantiates [`impl_store!`]. Every tenant-owned query also filters on
@@ -525,8 +524,13 @@ macro_rules! impl_store {
                 let Some(key) = row.map(ApiKeyRow::into_domain).transpose()? else {
                     return Ok(None);
                 };
-                let mut tx = self.begin(Scope::tenant(key.tenant_id, Some(key.user_id)).writing()).await?;
+                // Recording every use would put a write on every request; once a
+                // minute is precise enough for "last used".
                 let used_at = now();
+                if key.last_used_at.is_some_and(|t| used_at - t < time::Duration::minutes(1)) {
+                    return Ok(Some(key));
+                }
+                let mut tx = self.begin(Scope::tenant(key.tenant_id, Some(key.user_id)).writing()).await?;
                 sqlx::query("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2")
                     .bind(key.tenant_id.0)
                     .bind(key.id.0)

@@ -1,4 +1,4 @@
-//! Throwaway databases for tests (feature `testing`): each test gets its own
+//! Throwaway databases for tests: each test gets its own
 //! SQLite file or PostgreSQL database, so tests run in parallel and leave
 //! nothing behind.
 

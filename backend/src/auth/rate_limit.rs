@@ -1,4 +1,4 @@
-//! Log-in throttling per client IP and per account (governor's GCRA limiter).
+//! Log-in (and sign-up) throttling per client IP and per account (governor's GCRA limiter).
 //! A refused attempt learns how long to wait, which becomes `Retry-After`.
 
 use std::net::IpAddr;
@@ -37,6 +37,14 @@ impl LoginLimiter {
             (Err(a), Ok(())) | (Ok(()), Err(a)) => Err(a.wait_time_from(now)),
             (Err(a), Err(b)) => Err(a.wait_time_from(now).max(b.wait_time_from(now))),
         }
+    }
+
+    /// Counts one attempt against the client IP only (sign-up has no account yet).
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Duration> {
+        let now = DefaultClock::default().now();
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|n| n.wait_time_from(now))
     }
 
     /// Forgets idle keys so memory stays bounded; called periodically.

@@ -137,14 +137,20 @@ async fn open_session(
         (status = 201, body = SessionResponse),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody, description = "signup disabled"),
         (status = 409, body = ErrorBody, description = "email taken"), (status = 413, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "too many sign-ups from this IP")))]
 async fn signup(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<SignupRequest>,
 ) -> ApiResult<(StatusCode, CookieJar, Json<SessionResponse>)> {
     if !state.config.allow_signup {
         return Err(ApiError::SignupDisabled);
     }
+    // Each sign-up costs an argon2 hash: throttle it like log-in, per IP.
+    state
+        .login_limiter
+        .check_ip(ip)
+        .map_err(ApiError::RateLimited)?;
     let email = parse_email(&req.email)?;
     password::check_policy(&req.password).map_err(|m| ApiError::validation("password", m))?;
     let tenant_name = tenant_name(&req.tenant_name)?;
@@ -233,7 +239,14 @@ async fn logout(
     if let Principal::Session(sid) = ctx.principal {
         state.store.revoke_session(&ctx, sid).await?;
     }
-    let jar = CookieJar::new().remove(Cookie::build(SESSION_COOKIE).path("/"));
+    // An expired, empty cookie replaces the session cookie in the browser.
+    let cleared = Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.is_production())
+        .path("/")
+        .max_age(time::Duration::ZERO);
+    let jar = CookieJar::new().add(cleared);
     Ok((StatusCode::NO_CONTENT, jar))
 }
 

@@ -24,8 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct AddMemberRequest {
     email: String,
     role: Role,
-    /// Needed only when no user with this email exists yet: creates one.
-    password: Option<String>,
+    /// The new user's initial password (at least 8 characters).
+    password: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -75,12 +75,12 @@ async fn list_members(
     Ok(Json(state.store.members(&ctx).await?))
 }
 
-/// Add a member (owner/admin). An unknown email creates the user when a password is given.
+/// Add a member (owner/admin): creates a new user with this email and password in this tenant.
 #[utoipa::path(post, path = "/api/tenant/members", tag = "tenant", request_body = AddMemberRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses(
         (status = 201, body = Member), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "already a member"),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "the email already has an account"),
         (status = 422, body = ErrorBody)))]
 async fn add_member(
     State(state): State<AppState>,
@@ -89,20 +89,18 @@ async fn add_member(
 ) -> ApiResult<(StatusCode, Json<Member>)> {
     may_manage(&ctx, req.role)?;
     let email = parse_email(&req.email)?;
-    let user = match state.store.user_by_email(&email).await? {
-        Some(user) => user,
-        None => {
-            let password = req.password.ok_or_else(|| {
-                ApiError::validation(
-                    "password",
-                    "required: no user has this email yet, so one is created",
-                )
-            })?;
-            password::check_policy(&password).map_err(|m| ApiError::validation("password", m))?;
-            let hash = password::hash(password).await.map_err(ApiError::internal)?;
-            state.store.create_user(&email, &hash).await?
-        }
-    };
+    // Only new accounts are created here: adding someone who already has an
+    // account, without their consent, waits for invitations.
+    if state.store.user_by_email(&email).await?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "{email} already has an account; adding existing accounts needs an invitation, which is not supported yet"
+        )));
+    }
+    password::check_policy(&req.password).map_err(|m| ApiError::validation("password", m))?;
+    let hash = password::hash(req.password)
+        .await
+        .map_err(ApiError::internal)?;
+    let user = state.store.create_user(&email, &hash).await?;
     let member = state
         .store
         .add_member(&ctx, user.id, req.role)

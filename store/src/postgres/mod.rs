@@ -67,7 +67,8 @@ impl PgStore {
             .map_err(|e| match e {
                 sqlx::Error::Database(db) if db.message().contains(APP_ROLE) => {
                     StoreError::Config(format!(
-                        "cannot act as role {APP_ROLE} ({}); run `morningai migrate` first",
+                        "cannot act as role {APP_ROLE} ({}): the database user must be a member of it \
+                         (GRANT {APP_ROLE} TO <user>) and the migrations must have run",
                         db.message()
                     ))
                 }

@@ -1,0 +1,9 @@
+//! HTTP tests of the real server over real TCP, against SQLite and PostgreSQL.
+
+mod support;
+
+mod auth;
+mod cli;
+mod input;
+mod members;
+mod openapi;

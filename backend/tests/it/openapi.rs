@@ -1,0 +1,123 @@
+//! The OpenAPI document lists every route, and every listed route exists.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::support::TestApp;
+
+/// Every endpoint the API has. Adding a route means adding it here, and the
+/// tests below then prove it is documented and served.
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("post", "/api/auth/signup"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/auth/me"),
+    ("get", "/api/api-keys"),
+    ("post", "/api/api-keys"),
+    ("delete", "/api/api-keys/{id}"),
+    ("get", "/api/tenant"),
+    ("get", "/api/tenant/members"),
+    ("post", "/api/tenant/members"),
+    ("patch", "/api/tenant/members/{user_id}"),
+    ("delete", "/api/tenant/members/{user_id}"),
+    ("get", "/api/audit"),
+];
+
+fn operations(doc: &Value) -> Vec<(String, String)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                ops.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    ops.sort();
+    ops
+}
+
+#[tokio::test]
+async fn document_is_openapi_3_1_and_lists_exactly_the_endpoints() {
+    let app = TestApp::sqlite().await;
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let mut want: Vec<(String, String)> = ENDPOINTS
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    want.sort();
+    assert_eq!(operations(&doc), want);
+    // The served document is the one the code builds.
+    assert_eq!(
+        doc,
+        serde_json::to_value(morningai_backend::http::openapi_document()).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed_and_describes_its_errors() {
+    let app = TestApp::sqlite().await;
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][&method];
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|s| s.starts_with('2')),
+            "{method} {path}: no success response"
+        );
+        let public =
+            ["/healthz", "/readyz", "/api/auth/signup", "/api/auth/login"].contains(&path.as_str());
+        if !public {
+            assert!(
+                responses.contains_key("401"),
+                "{method} {path}: 401 undocumented"
+            );
+            assert!(
+                op["security"].is_array(),
+                "{method} {path}: security undocumented"
+            );
+        }
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(
+                    schema, "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+        let concrete = path
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{user_id}", &uuid::Uuid::new_v4().to_string());
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let (status, body) = app.send(app.request(m, &concrete, None)).await;
+        assert_ne!(
+            body["error"]["code"], "route_not_found",
+            "{method} {path} is documented but not routed"
+        );
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served() {
+    let app = TestApp::sqlite().await;
+    let res = app
+        .client
+        .get(format!("{}/api/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text().await.unwrap().contains("swagger"),
+        "Swagger UI page"
+    );
+}

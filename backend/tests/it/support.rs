@@ -35,7 +35,7 @@ pub(crate) use both_backends;
 
 enum Db {
     Sqlite(#[allow(dead_code)] TempSqlite),
-    Postgres(#[allow(dead_code)] TempPostgres),
+    Postgres(TempPostgres),
 }
 
 pub struct TestApp {
@@ -127,6 +127,14 @@ impl TestApp {
             stop: Some(stop),
             _db: db,
             _data_dir: data_dir,
+        }
+    }
+
+    /// Drops the PostgreSQL database under the running server (an outage).
+    pub fn drop_database(&self) {
+        match &self._db {
+            Db::Postgres(db) => TempPostgres::drop_database(&db.name),
+            Db::Sqlite(_) => panic!("drop_database is for PostgreSQL apps"),
         }
     }
 

@@ -30,9 +30,17 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# Benchmarks write their results to bench-results/.
+# Benchmarks write their results to bench-results/. The HTTP benchmark runs on
+# SQLite and, with DATABASE_URL, on PostgreSQL: when it is unset, the script
+# starts a throwaway server for the run. Compiled first (bench profile = release)
+# so no database idles through the build.
 bench:
-	$(CARGO) bench --workspace
+	$(CARGO) bench -p morningai-backend --bench http --no-run
+	@if [[ -n "$${DATABASE_URL:-}" ]]; then \
+		$(CARGO) bench -p morningai-backend --bench http; \
+	else \
+		$(SHELL) scripts/test-services.sh run -- $(CARGO) bench -p morningai-backend --bench http; \
+	fi
 
 migrate:
 	$(CARGO) run --bin morningai -- migrate

@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server (applies pending migrations first).
     Serve(Box<Config>),
+    /// Run background jobs (any number of these, on any machine) until SIGTERM.
+    Worker(Box<Config>),
     /// Apply pending database migrations and exit.
     Migrate {
         /// Unset: `sqlite://<MORNINGAI_DATA_DIR>/morningai.db`.
@@ -34,6 +36,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(config) => {
             crate::telemetry::init(config.is_production());
             crate::server::serve(*config).await
+        }
+        Command::Worker(config) => {
+            crate::telemetry::init(config.is_production());
+            crate::server::work(*config).await
         }
         Command::Migrate {
             database_url,

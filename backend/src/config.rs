@@ -61,6 +61,65 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MORNINGAI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub queue: QueueConfig,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum QueueKind {
+    /// Jobs in the database (`MORNINGAI_DATABASE_URL`); the embedded default.
+    Database,
+    /// Jobs in Redis (`MORNINGAI_REDIS_URL`), through the database outbox.
+    Redis,
+}
+
+/// The job queue and the workers of this process.
+#[derive(Clone, Debug, Args)]
+pub struct QueueConfig {
+    /// Where jobs live: `database` or `redis`.
+    #[arg(
+        long = "queue",
+        env = "MORNINGAI_QUEUE",
+        value_enum,
+        default_value = "database"
+    )]
+    pub kind: QueueKind,
+
+    /// Redis for `MORNINGAI_QUEUE=redis`.
+    #[arg(
+        long,
+        env = "MORNINGAI_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+
+    /// Key prefix in Redis (several deployments can share one Redis).
+    #[arg(long, env = "MORNINGAI_REDIS_PREFIX", default_value = "morningai")]
+    pub redis_prefix: String,
+
+    /// Jobs this process runs at once (`serve`: in-process workers; 0 = none).
+    #[arg(long, env = "MORNINGAI_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+
+    /// Queues this process takes jobs from, in priority order.
+    #[arg(
+        long,
+        env = "MORNINGAI_QUEUES",
+        value_delimiter = ',',
+        default_value = "default"
+    )]
+    pub queues: Vec<String>,
+
+    /// Seconds a worker holds a job without a heartbeat; a dead worker's jobs
+    /// are reclaimed this long after its last heartbeat.
+    #[arg(long, env = "MORNINGAI_JOB_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_secs: u64,
+
+    /// Seconds a stopping worker waits for running jobs before giving them back.
+    #[arg(long, env = "MORNINGAI_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub grace_secs: u64,
 }
 
 /// The embedded default database: a SQLite file in the data folder.

@@ -24,7 +24,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         database = store.backend().as_str(),
         "database ready, migrations applied"
     );
-    Ok(AppState::new(store, config, &secret))
+    let queue = crate::jobs::queue(&config.queue, store.clone())?;
+    tracing::info!(queue = queue.backend().name(), "job queue ready");
+    Ok(AppState::with_queue(store, queue, config, &secret))
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -33,8 +35,34 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
-    tracing::info!(addr = %listener.local_addr()?, "MorningAI listening");
-    run(listener, state, shutdown_signal()).await
+    let background = crate::jobs::Background::start(&state.queue, &state.config.queue, true);
+    tracing::info!(addr = %listener.local_addr()?, workers = state.config.queue.workers, "MorningAI listening");
+    let served = run(listener, state, shutdown_signal()).await;
+    // In-flight requests are done; now let running jobs finish (within the grace period).
+    background.shutdown().await;
+    served
+}
+
+/// `morningai worker`: runs jobs until SIGTERM/Ctrl-C, then drains.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    let store = morningai_store::open(&config.database_url(), &OpenOptions::default())
+        .await
+        .context("opening the database")?;
+    let queue = crate::jobs::queue(&config.queue, store)?;
+    let queue_config = crate::config::QueueConfig {
+        workers: config.queue.workers.max(1),
+        ..config.queue.clone()
+    };
+    tracing::info!(
+        queue = queue.backend().name(),
+        workers = queue_config.workers,
+        queues = ?queue_config.queues,
+        "worker process starting"
+    );
+    let background = crate::jobs::Background::start(&queue, &queue_config, true);
+    shutdown_signal().await;
+    background.shutdown().await;
+    Ok(())
 }
 
 /// Serves `state` on `listener` until `shutdown` completes.
@@ -59,7 +87,7 @@ pub async fn run(
     result.context("serving HTTP")
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -67,3 +67,7 @@ id_type!(
     /// An audit log entry.
     AuditId
 );
+id_type!(
+    /// A background job.
+    JobId
+);

@@ -5,12 +5,14 @@
 
 pub mod email;
 pub mod ids;
+pub mod job;
 pub mod model;
 pub mod role;
 pub mod tenant;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, AuditId, SessionId, TenantId, UserId};
+pub use ids::{ApiKeyId, AuditId, JobId, SessionId, TenantId, UserId};
+pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};
 pub use role::{Role, UnknownRole};
 pub use tenant::{Principal, TenantCtx};

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// A uniqueness rule was broken; the string names what already exists.
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// The record is not in a state that allows the change; says why.
+    #[error("{0}")]
+    InvalidState(String),
     /// The change would leave a tenant without an owner.
     #[error("a tenant must keep at least one owner")]
     LastOwner,

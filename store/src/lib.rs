@@ -5,6 +5,7 @@
 //! All SQL of the project lives in this crate. It depends only on `core`.
 
 mod error;
+mod jobs_sql;
 mod open;
 mod postgres;
 mod rows;

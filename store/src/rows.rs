@@ -1,7 +1,10 @@
 //! Row shapes shared by both backends (sqlx decodes them from either) and
 //! their conversion to domain types.
 
-use morningai_core::{ApiKey, AuditEntry, Email, Member, Membership, Role, Session, Tenant, User};
+use morningai_core::{
+    ApiKey, AuditEntry, Email, Job, JobId, JobStatus, Member, Membership, Role, Session, Tenant,
+    User, WorkerInfo,
+};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -197,6 +200,89 @@ impl AuditRow {
             target: self.target,
             detail: self.detail.0,
             created_at: self.created_at,
+        }
+    }
+}
+
+pub(crate) fn job_status(s: &str) -> StoreResult<JobStatus> {
+    s.parse()
+        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: Uuid,
+    tenant_id: Option<Uuid>,
+    queue: String,
+    kind: String,
+    payload: Json<serde_json::Value>,
+    priority: i32,
+    status: String,
+    attempts: i32,
+    max_attempts: i32,
+    timeout_ms: i64,
+    result_ttl_ms: i64,
+    enqueued_at_ms: i64,
+    run_at_ms: i64,
+    started_at_ms: Option<i64>,
+    finished_at_ms: Option<i64>,
+    lease_expires_ms: Option<i64>,
+    worker_id: Option<String>,
+    result: Option<Json<serde_json::Value>>,
+    result_expires_ms: Option<i64>,
+    last_error: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+impl JobRow {
+    pub fn into_domain(self) -> StoreResult<Job> {
+        Ok(Job {
+            id: JobId(self.id),
+            queue: self.queue,
+            kind: self.kind,
+            payload: self.payload.0,
+            priority: self.priority,
+            status: job_status(&self.status)?,
+            attempts: self.attempts,
+            max_attempts: self.max_attempts,
+            timeout_ms: self.timeout_ms,
+            result_ttl_ms: self.result_ttl_ms,
+            enqueued_at_ms: self.enqueued_at_ms,
+            run_at_ms: self.run_at_ms,
+            started_at_ms: self.started_at_ms,
+            finished_at_ms: self.finished_at_ms,
+            lease_expires_ms: self.lease_expires_ms,
+            worker_id: self.worker_id,
+            result: self.result.map(|r| r.0),
+            result_expires_ms: self.result_expires_ms,
+            last_error: self.last_error,
+            idempotency_key: self.idempotency_key,
+            tenant_id: self.tenant_id.map(Into::into),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WorkerRow {
+    id: String,
+    host: String,
+    pid: i64,
+    queues: Json<Vec<String>>,
+    started_at_ms: i64,
+    last_heartbeat_ms: i64,
+    current_jobs: Json<Vec<JobId>>,
+}
+
+impl WorkerRow {
+    pub fn into_domain(self) -> WorkerInfo {
+        WorkerInfo {
+            id: self.id,
+            host: self.host,
+            pid: self.pid,
+            queues: self.queues.0,
+            started_at_ms: self.started_at_ms,
+            last_heartbeat_ms: self.last_heartbeat_ms,
+            current_jobs: self.current_jobs.0,
         }
     }
 }

@@ -19,6 +19,8 @@ pub(crate) struct Scope<'a> {
     pub key_hash: Option<&'a str>,
     /// The transaction writes (SQLite routes it to its single writer).
     pub write: bool,
+    /// Acting for every tenant (the queue's own work).
+    pub system: bool,
 }
 
 impl Scope<'_> {
@@ -49,6 +51,17 @@ impl Scope<'_> {
         Self {
             write: true,
             ..self
+        }
+    }
+
+    /// The scope of a job operation.
+    pub fn jobs(scope: crate::JobScope) -> Self {
+        match scope {
+            crate::JobScope::System => Self {
+                system: true,
+                ..Self::default()
+            },
+            crate::JobScope::Tenant(t) => Self::tenant(t, None),
         }
     }
 }

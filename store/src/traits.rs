@@ -6,8 +6,8 @@
 
 use async_trait::async_trait;
 use morningai_core::{
-    ApiKey, ApiKeyId, AuditEntry, Email, Member, Membership, Role, Session, SessionId, Tenant,
-    TenantCtx, TenantId, User, UserId,
+    ApiKey, ApiKeyId, AuditEntry, Email, Job, JobId, JobStatus, Member, Membership, NewJob,
+    QueueCount, Role, Session, SessionId, Tenant, TenantCtx, TenantId, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -125,13 +125,102 @@ pub trait AuditStore: Send + Sync {
     async fn audit_log(&self, ctx: &TenantCtx, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// Whose jobs an operation may touch: the queue itself (every tenant's) or
+/// one tenant's (its admins' view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobScope {
+    System,
+    Tenant(TenantId),
+}
+
+/// A job waiting in the outbox to be pushed to an external queue.
+#[derive(Clone, Debug)]
+pub struct OutboxEntry {
+    pub id: uuid::Uuid,
+    pub job: NewJob,
+}
+
+/// The database queue backend's persistence, and the outbox. Times are Unix
+/// milliseconds; the caller passes "now" so every backend shares one clock rule.
+/// Lease-holding operations name the worker and do nothing (false) when the
+/// job is no longer that worker's.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Inserts the job, or returns the existing one with the same idempotency
+    /// key (`false` = not created).
+    async fn enqueue_job(&self, job: &NewJob, now_ms: i64) -> StoreResult<(Job, bool)>;
+    /// Takes the best due job of `queue` (highest priority, then earliest):
+    /// `started`, one more attempt, leased to `worker` until `now + lease`.
+    async fn claim_job(
+        &self,
+        queue: &str,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<Job>>;
+    /// Jobs whose lease expired (their worker died) go back to `queued`, or to
+    /// `failed` when no attempts are left. Returns how many.
+    async fn reap_expired_leases(&self, now_ms: i64) -> StoreResult<u64>;
+    async fn renew_lease(&self, id: JobId, worker: &str, until_ms: i64) -> StoreResult<bool>;
+    async fn finish_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &serde_json::Value,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Records a failed attempt: `retry_at_ms` schedules another, `None` files
+    /// the job in the failed registry.
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at_ms: Option<i64>,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Gives an unfinished job back (graceful shutdown), not counting the attempt.
+    async fn release_job(&self, id: JobId, worker: &str) -> StoreResult<bool>;
+    /// Cancels a `queued` or `scheduled` job; `Conflict` otherwise.
+    async fn cancel_job(&self, scope: JobScope, id: JobId, now_ms: i64) -> StoreResult<Job>;
+    /// Puts a `failed` or `canceled` job back in its queue with fresh attempts.
+    async fn requeue_job(&self, scope: JobScope, id: JobId, now_ms: i64) -> StoreResult<Job>;
+    async fn job(&self, scope: JobScope, id: JobId) -> StoreResult<Option<Job>>;
+    /// Newest first.
+    async fn jobs(
+        &self,
+        scope: JobScope,
+        status: Option<JobStatus>,
+        queue: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    async fn job_counts(&self, scope: JobScope) -> StoreResult<Vec<QueueCount>>;
+    /// Deletes finished jobs whose result outlived its TTL.
+    async fn purge_expired_results(&self, now_ms: i64) -> StoreResult<u64>;
+
+    async fn upsert_worker(&self, worker: &WorkerInfo) -> StoreResult<()>;
+    async fn remove_worker(&self, id: &str) -> StoreResult<()>;
+    async fn workers(&self) -> StoreResult<Vec<WorkerInfo>>;
+
+    async fn outbox_add(&self, job: &NewJob, now_ms: i64) -> StoreResult<uuid::Uuid>;
+    /// Oldest first.
+    async fn outbox_pending(&self, limit: i64) -> StoreResult<Vec<OutboxEntry>>;
+    async fn outbox_mark_dispatched(&self, id: uuid::Uuid, now_ms: i64) -> StoreResult<()>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
-    HealthStore + AccountStore + SessionStore + TenantStore + ApiKeyStore + AuditStore
+    HealthStore + AccountStore + SessionStore + TenantStore + ApiKeyStore + AuditStore + JobStore
 {
 }
 
 impl<T> Store for T where
-    T: HealthStore + AccountStore + SessionStore + TenantStore + ApiKeyStore + AuditStore
+    T: HealthStore
+        + AccountStore
+        + SessionStore
+        + TenantStore
+        + ApiKeyStore
+        + AuditStore
+        + JobStore
 {
 }

@@ -135,6 +135,22 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<morningai_queue::QueueError> for ApiError {
+    fn from(e: morningai_queue::QueueError) -> Self {
+        use morningai_queue::QueueError;
+        match e {
+            QueueError::NotFound => ApiError::NotFound("job"),
+            QueueError::InvalidState(m) => ApiError::Conflict(m),
+            QueueError::Invalid(m) => ApiError::Validation(m),
+            QueueError::Redis(e) => {
+                tracing::warn!(error = %e, "queue unavailable");
+                ApiError::Unavailable
+            }
+            e => ApiError::Internal(e.into()),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {

@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod health;
 mod openapi;
+mod queue;
 mod tenant;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Request, Response, Uri};
 use axum::Router;
+use morningai_queue::Queue;
 use morningai_store::Store;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,15 +39,28 @@ pub use extract::SESSION_COOKIE;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub queue: Queue,
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
     pub login_limiter: LoginLimiter,
 }
 
 impl AppState {
+    /// State with the embedded database queue.
     pub fn new(store: Arc<dyn Store>, config: Config, jwt_secret: &str) -> Self {
+        let queue = Queue::database(store.clone());
+        Self::with_queue(store, queue, config, jwt_secret)
+    }
+
+    pub fn with_queue(
+        store: Arc<dyn Store>,
+        queue: Queue,
+        config: Config,
+        jwt_secret: &str,
+    ) -> Self {
         Self {
             store,
+            queue,
             tokens: TokenKeys::new(jwt_secret.as_bytes()),
             login_limiter: LoginLimiter::new(
                 config.login_per_ip_per_minute,
@@ -64,6 +79,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(api_keys::router())
         .merge(tenant::router())
         .merge(audit::router())
+        .merge(queue::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

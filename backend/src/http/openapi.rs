@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         (name = "api-keys", description = "API keys of the tenant"),
         (name = "tenant", description = "The tenant and its members"),
         (name = "audit", description = "The tenant's audit log"),
+        (name = "queue", description = "Background jobs and workers"),
     )
 )]
 pub struct ApiDoc;

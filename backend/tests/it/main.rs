@@ -8,3 +8,4 @@ mod failures;
 mod input;
 mod members;
 mod openapi;
+mod queue;

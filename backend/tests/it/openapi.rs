@@ -23,6 +23,13 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("patch", "/api/tenant/members/{user_id}"),
     ("delete", "/api/tenant/members/{user_id}"),
     ("get", "/api/audit"),
+    ("get", "/api/queue/stats"),
+    ("get", "/api/queue/workers"),
+    ("get", "/api/queue/jobs"),
+    ("post", "/api/queue/jobs"),
+    ("get", "/api/queue/jobs/{id}"),
+    ("post", "/api/queue/jobs/{id}/retry"),
+    ("post", "/api/queue/jobs/{id}/cancel"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String)> {

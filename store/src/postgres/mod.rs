@@ -114,15 +114,21 @@ impl PgStore {
         scope: Scope<'_>,
     ) -> StoreResult<Transaction<'static, Postgres>> {
         let mut tx = self.pool.begin().await?;
-        if scope.tenant.is_some() || scope.user.is_some() || scope.key_hash.is_some() {
+        if scope.tenant.is_some()
+            || scope.user.is_some()
+            || scope.key_hash.is_some()
+            || scope.system
+        {
             sqlx::query(
                 "SELECT set_config('app.tenant_id', $1, true),
                         set_config('app.user_id', $2, true),
-                        set_config('app.api_key_hash', $3, true)",
+                        set_config('app.api_key_hash', $3, true),
+                        set_config('app.system', $4, true)",
             )
             .bind(scope.tenant.map(|t| t.to_string()).unwrap_or_default())
             .bind(scope.user.map(|u| u.to_string()).unwrap_or_default())
             .bind(scope.key_hash.unwrap_or_default())
+            .bind(if scope.system { "on" } else { "" })
             .execute(&mut *tx)
             .await?;
         }
@@ -163,4 +169,9 @@ impl HealthStore for PgStore {
 /// The shared queries (`crate::sql`), instantiated for this backend.
 mod queries {
     crate::sql::impl_store!(super::PgStore, sqlx::Postgres);
+}
+
+/// The queue's queries (`crate::jobs_sql`), instantiated for this backend.
+mod job_queries {
+    crate::jobs_sql::impl_job_store!(super::PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
 }

@@ -136,3 +136,8 @@ impl HealthStore for SqliteStore {
 mod queries {
     crate::sql::impl_store!(super::SqliteStore, sqlx::Sqlite);
 }
+
+/// The queue's queries (`crate::jobs_sql`), instantiated for this backend.
+mod job_queries {
+    crate::jobs_sql::impl_job_store!(super::SqliteStore, sqlx::Sqlite, "");
+}

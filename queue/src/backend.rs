@@ -1,0 +1,157 @@
+//! The queue interface every backend implements.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use morningai_core::{Job, JobId, JobStatus, NewJob, QueueCount, WorkerInfo};
+use morningai_store::{JobScope, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("job not found")]
+    NotFound,
+    /// The job's status does not allow the operation; says why.
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("invalid job: {0}")]
+    Invalid(String),
+    #[error("store: {0}")]
+    Store(StoreError),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("corrupt job data: {0}")]
+    Corrupt(String),
+}
+
+impl From<StoreError> for QueueError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => QueueError::NotFound,
+            StoreError::InvalidState(m) => QueueError::InvalidState(m),
+            e => QueueError::Store(e),
+        }
+    }
+}
+
+pub type QueueResult<T> = Result<T, QueueError>;
+
+/// The result of an enqueue: the job, and whether this call created it
+/// (`false` when its idempotency key named an existing job).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Enqueued {
+    pub job: Job,
+    pub created: bool,
+}
+
+/// A durable job queue. Delivery is at-least-once: a job is held under a lease
+/// that its worker renews; when a worker dies the lease expires and
+/// [`maintain`](QueueBackend::maintain) puts the job back (or, with no attempts
+/// left, in the failed registry). Operations that hold a lease name the worker
+/// and return `false` when the job is no longer that worker's.
+#[async_trait]
+pub trait QueueBackend: Send + Sync + 'static {
+    /// `database` or `redis`.
+    fn name(&self) -> &'static str;
+
+    /// Adds a job (`scheduled` when `run_at_ms` is in the future). With an
+    /// idempotency key already used, returns that job instead.
+    async fn enqueue(&self, job: NewJob) -> QueueResult<Enqueued>;
+
+    /// Takes the next due job, trying `queues` in order (as RQ does): highest
+    /// priority first, then earliest. The job becomes `started`, its attempt
+    /// count goes up by one, and it is leased to `worker` for `lease`.
+    async fn claim(
+        &self,
+        queues: &[String],
+        worker: &str,
+        lease: Duration,
+    ) -> QueueResult<Option<Job>>;
+
+    async fn renew_lease(&self, id: JobId, worker: &str, lease: Duration) -> QueueResult<bool>;
+
+    /// Marks the job `finished` with its result, kept for the job's result TTL.
+    async fn finish(&self, id: JobId, worker: &str, result: serde_json::Value)
+        -> QueueResult<bool>;
+
+    /// Records a failed attempt: `retry_at_ms` schedules the next one, `None`
+    /// moves the job to the failed registry (`failed`).
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at_ms: Option<i64>,
+    ) -> QueueResult<bool>;
+
+    /// Gives an unfinished job back to its queue without counting the attempt
+    /// (graceful shutdown).
+    async fn release(&self, id: JobId, worker: &str) -> QueueResult<bool>;
+
+    /// Cancels a `queued` or `scheduled` job.
+    async fn cancel(&self, scope: JobScope, id: JobId) -> QueueResult<Job>;
+
+    /// Puts a `failed` (or `canceled`) job back in its queue, attempts reset.
+    async fn requeue(&self, scope: JobScope, id: JobId) -> QueueResult<Job>;
+
+    async fn job(&self, scope: JobScope, id: JobId) -> QueueResult<Option<Job>>;
+
+    /// Newest first, filtered by status and queue.
+    async fn jobs(
+        &self,
+        scope: JobScope,
+        status: Option<JobStatus>,
+        queue: Option<&str>,
+        limit: usize,
+    ) -> QueueResult<Vec<Job>>;
+
+    /// Job counts per queue and status.
+    async fn counts(&self, scope: JobScope) -> QueueResult<Vec<QueueCount>>;
+
+    /// Housekeeping, run periodically by workers: reclaims jobs whose lease
+    /// expired and deletes finished jobs whose result TTL passed.
+    async fn maintain(&self) -> QueueResult<()>;
+
+    /// Registers a worker or records its heartbeat.
+    async fn register_worker(&self, worker: &WorkerInfo) -> QueueResult<()>;
+    async fn unregister_worker(&self, id: &str) -> QueueResult<()>;
+    async fn workers(&self) -> QueueResult<Vec<WorkerInfo>>;
+}
+
+/// Checks what every backend requires of a new job.
+pub(crate) fn validate(job: &NewJob) -> QueueResult<()> {
+    let name_ok = |s: &str| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control);
+    if !name_ok(&job.queue) {
+        return Err(QueueError::Invalid(
+            "queue must be 1 to 100 printable characters".into(),
+        ));
+    }
+    if !name_ok(&job.kind) {
+        return Err(QueueError::Invalid(
+            "kind must be 1 to 100 printable characters".into(),
+        ));
+    }
+    if job.max_attempts < 1 {
+        return Err(QueueError::Invalid(
+            "max_attempts must be at least 1".into(),
+        ));
+    }
+    if job.timeout_ms < 1 || job.result_ttl_ms < 0 {
+        return Err(QueueError::Invalid(
+            "timeout_ms must be positive and result_ttl_ms not negative".into(),
+        ));
+    }
+    if job
+        .idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > 200)
+    {
+        return Err(QueueError::Invalid(
+            "idempotency_key must be 1 to 200 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use morningai_orchestration::Runtime;
 use morningai_queue::{builtin, Handlers, Queue, RedisQueue, RetryPolicy, Worker, WorkerConfig};
 use morningai_store::Store;
 use tokio::task::JoinHandle;
@@ -12,9 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{QueueConfig, QueueKind};
 
-/// Every job kind this build can run.
-pub fn handlers() -> Handlers {
-    builtin::with_builtins(Handlers::new())
+/// Every job kind this build can run: the built-ins and task runs.
+pub fn handlers(runtime: &Runtime) -> Handlers {
+    runtime.handlers(builtin::with_builtins(Handlers::new()))
 }
 
 /// Job kinds an owner or admin may enqueue through the API (to try the queue).
@@ -52,8 +53,9 @@ pub struct Background {
 }
 
 impl Background {
-    /// Starts the outbox dispatcher (Redis) and, with `workers > 0`, a worker.
-    pub fn start(queue: &Queue, config: &QueueConfig, workers: bool) -> Self {
+    /// Starts the outbox dispatcher (Redis) and, with `workers > 0`, a worker
+    /// running `handlers`.
+    pub fn start(queue: &Queue, config: &QueueConfig, handlers: Handlers) -> Self {
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
         if let Some(outbox) = queue.outbox() {
@@ -61,8 +63,8 @@ impl Background {
                 outbox.clone().run(Duration::from_secs(1), stop.clone()),
             ));
         }
-        if workers && config.workers > 0 {
-            let worker = Worker::new(queue.backend().clone(), handlers(), worker_config(config));
+        if config.workers > 0 {
+            let worker = Worker::new(queue.backend().clone(), handlers, worker_config(config));
             tasks.push(tokio::spawn(worker.run(stop.clone())));
         }
         Self { stop, tasks }

@@ -35,7 +35,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
-    let background = crate::jobs::Background::start(&state.queue, &state.config.queue, true);
+    let handlers = crate::jobs::handlers(&state.runtime);
+    let background = crate::jobs::Background::start(&state.queue, &state.config.queue, handlers);
     tracing::info!(addr = %listener.local_addr()?, workers = state.config.queue.workers, "MorningAI listening");
     let served = run(listener, state, shutdown_signal()).await;
     // In-flight requests are done; now let running jobs finish (within the grace period).
@@ -48,7 +49,12 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     let store = morningai_store::open(&config.database_url(), &OpenOptions::default())
         .await
         .context("opening the database")?;
-    let queue = crate::jobs::queue(&config.queue, store)?;
+    let queue = crate::jobs::queue(&config.queue, store.clone())?;
+    let runtime = morningai_orchestration::Runtime::new(
+        store,
+        queue.clone(),
+        morningai_orchestration::graphs::registry(),
+    );
     let queue_config = crate::config::QueueConfig {
         workers: config.queue.workers.max(1),
         ..config.queue.clone()
@@ -59,7 +65,8 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         queues = ?queue_config.queues,
         "worker process starting"
     );
-    let background = crate::jobs::Background::start(&queue, &queue_config, true);
+    let background =
+        crate::jobs::Background::start(&queue, &queue_config, crate::jobs::handlers(&runtime));
     shutdown_signal().await;
     background.shutdown().await;
     Ok(())

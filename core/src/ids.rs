@@ -71,3 +71,11 @@ id_type!(
     /// A background job.
     JobId
 );
+id_type!(
+    /// A task: one run of an agent graph.
+    TaskId
+);
+id_type!(
+    /// A checkpoint of a task's run.
+    CheckpointId
+);

@@ -8,11 +8,15 @@ pub mod ids;
 pub mod job;
 pub mod model;
 pub mod role;
+pub mod task;
 pub mod tenant;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, AuditId, JobId, SessionId, TenantId, UserId};
+pub use ids::{ApiKeyId, AuditId, CheckpointId, JobId, SessionId, TaskId, TenantId, UserId};
 pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};
 pub use role::{Role, UnknownRole};
+pub use task::{
+    Approval, ApprovalStatus, Checkpoint, NewTask, Task, TaskEvent, TaskStatus, UnknownTaskStatus,
+};
 pub use tenant::{Principal, TenantCtx};

@@ -8,7 +8,9 @@ pub(crate) const JOB_COLUMNS: &str = "id, tenant_id, queue, kind, payload, prior
      worker_id, result, result_expires_ms, last_error, idempotency_key";
 
 /// Implements `JobStore` for `$store` over `$db`; `$lock` is appended to the
-/// claim's row selection.
+/// claim's row selection. Also defines `insert_job_in` and `insert_outbox_in`,
+/// visible to the backend module, so other stores (tasks) can write a job in
+/// their own transaction.
 macro_rules! impl_job_store {
     ($store:ty, $db:ty, $lock:expr) => {
         use $crate::jobs_sql::JOB_COLUMNS;
@@ -41,6 +43,58 @@ macro_rules! impl_job_store {
             .await?
             .map(JobRow::into_domain)
             .transpose()
+        }
+
+        /// Inserts `job` (`queued`, or `scheduled` when it runs later) in `tx`;
+        /// `false` when a job with its id or idempotency key already exists.
+        pub(super) async fn insert_job_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            job: &NewJob,
+            now_ms: i64,
+        ) -> StoreResult<bool> {
+            let run_at = job.run_at_ms.unwrap_or(now_ms);
+            let status = if run_at > now_ms { JobStatus::Scheduled } else { JobStatus::Queued };
+            let done = sqlx::query(
+                "INSERT INTO jobs (id, tenant_id, queue, kind, payload, priority, status, attempts,
+                     max_attempts, timeout_ms, result_ttl_ms, enqueued_at_ms, run_at_ms, idempotency_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(job.id.0)
+            .bind(job.tenant_id.map(|t| t.0))
+            .bind(&job.queue)
+            .bind(&job.kind)
+            .bind(Json(&job.payload))
+            .bind(job.priority)
+            .bind(status.as_str())
+            .bind(job.max_attempts)
+            .bind(job.timeout_ms)
+            .bind(job.result_ttl_ms)
+            .bind(now_ms)
+            .bind(run_at)
+            .bind(&job.idempotency_key)
+            .execute(&mut **tx)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        /// Adds `job` to the outbox in `tx`; returns the entry's id.
+        pub(super) async fn insert_outbox_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            job: &NewJob,
+            now_ms: i64,
+        ) -> StoreResult<uuid::Uuid> {
+            let id = uuid::Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO queue_outbox (id, tenant_id, job, created_at_ms) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(job.tenant_id.map(|t| t.0))
+            .bind(Json(job))
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
+            Ok(id)
         }
 
         /// Applies a state change to one job in scope, or says why not.
@@ -76,32 +130,8 @@ macro_rules! impl_job_store {
         #[async_trait]
         impl JobStore for $store {
             async fn enqueue_job(&self, job: &NewJob, now_ms: i64) -> StoreResult<(Job, bool)> {
-                let run_at = job.run_at_ms.unwrap_or(now_ms);
-                let status = if run_at > now_ms { JobStatus::Scheduled } else { JobStatus::Queued };
                 let mut tx = self.begin(Scope::jobs(JobScope::System).writing()).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO jobs (id, tenant_id, queue, kind, payload, priority, status, attempts,
-                         max_attempts, timeout_ms, result_ttl_ms, enqueued_at_ms, run_at_ms, idempotency_key)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13)
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(job.id.0)
-                .bind(job.tenant_id.map(|t| t.0))
-                .bind(&job.queue)
-                .bind(&job.kind)
-                .bind(Json(&job.payload))
-                .bind(job.priority)
-                .bind(status.as_str())
-                .bind(job.max_attempts)
-                .bind(job.timeout_ms)
-                .bind(job.result_ttl_ms)
-                .bind(now_ms)
-                .bind(run_at)
-                .bind(&job.idempotency_key)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1;
+                let inserted = insert_job_in(&mut tx, job, now_ms).await?;
                 let row = sqlx::query_as::<_, JobRow>(&format!(
                     "SELECT {JOB_COLUMNS} FROM jobs
                      WHERE ($1 IS NOT NULL AND idempotency_key = $1) OR ($1 IS NULL AND id = $2)"
@@ -377,17 +407,8 @@ macro_rules! impl_job_store {
             }
 
             async fn outbox_add(&self, job: &NewJob, now_ms: i64) -> StoreResult<uuid::Uuid> {
-                let id = uuid::Uuid::now_v7();
                 let mut tx = self.begin(Scope::jobs(JobScope::System).writing()).await?;
-                sqlx::query(
-                    "INSERT INTO queue_outbox (id, tenant_id, job, created_at_ms) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(job.tenant_id.map(|t| t.0))
-                .bind(Json(job))
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
+                let id = insert_outbox_in(&mut tx, job, now_ms).await?;
                 tx.commit().await?;
                 Ok(id)
             }

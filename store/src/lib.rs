@@ -11,6 +11,7 @@ mod postgres;
 mod rows;
 mod sql;
 mod sqlite;
+mod tasks_sql;
 mod traits;
 
 /// Throwaway databases for tests of this and other crates.

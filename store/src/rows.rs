@@ -2,8 +2,8 @@
 //! their conversion to domain types.
 
 use morningai_core::{
-    ApiKey, AuditEntry, Email, Job, JobId, JobStatus, Member, Membership, Role, Session, Tenant,
-    User, WorkerInfo,
+    ApiKey, Approval, ApprovalStatus, AuditEntry, Checkpoint, Email, Job, JobId, JobStatus, Member,
+    Membership, Role, Session, Task, TaskEvent, TaskStatus, Tenant, User, WorkerInfo,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -284,5 +284,151 @@ impl WorkerRow {
             last_heartbeat_ms: self.last_heartbeat_ms,
             current_jobs: self.current_jobs.0,
         }
+    }
+}
+
+fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(Box::new(e)))
+}
+
+pub(crate) fn task_status(s: &str) -> StoreResult<TaskStatus> {
+    s.parse().map_err(decode_err)
+}
+
+fn approval_status(s: &str) -> StoreResult<ApprovalStatus> {
+    s.parse()
+        .map_err(|e: String| decode_err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TaskRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    kind: String,
+    input: Json<serde_json::Value>,
+    status: String,
+    priority: i32,
+    trace_id: Uuid,
+    idempotency_key: Option<String>,
+    created_by: Option<Uuid>,
+    replay_of: Option<Uuid>,
+    result: Option<Json<serde_json::Value>>,
+    error: Option<String>,
+    interrupt: Option<Json<serde_json::Value>>,
+    cost_usd: f64,
+    checkpoint_count: i64,
+    cancel_requested: bool,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    started_at: Option<OffsetDateTime>,
+    finished_at: Option<OffsetDateTime>,
+}
+
+impl TaskRow {
+    pub fn into_domain(self) -> StoreResult<Task> {
+        Ok(Task {
+            id: self.id.into(),
+            tenant_id: self.tenant_id.into(),
+            kind: self.kind,
+            input: self.input.0,
+            status: task_status(&self.status)?,
+            priority: self.priority,
+            trace_id: self.trace_id,
+            idempotency_key: self.idempotency_key,
+            created_by: self.created_by.map(Into::into),
+            replay_of: self.replay_of.map(Into::into),
+            result: self.result.map(|r| r.0),
+            error: self.error,
+            interrupt: self.interrupt.map(|i| i.0),
+            cost_usd: self.cost_usd,
+            checkpoint_count: self.checkpoint_count,
+            cancel_requested: self.cancel_requested,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckpointRow {
+    id: Uuid,
+    task_id: Uuid,
+    parent_id: Option<Uuid>,
+    seq: i64,
+    node: String,
+    next: String,
+    step: i64,
+    state: Json<serde_json::Value>,
+    created_at: OffsetDateTime,
+}
+
+impl CheckpointRow {
+    pub fn into_domain(self) -> Checkpoint {
+        Checkpoint {
+            id: self.id.into(),
+            task_id: self.task_id.into(),
+            parent_id: self.parent_id.map(Into::into),
+            seq: self.seq,
+            node: self.node,
+            next: self.next,
+            step: self.step,
+            state: self.state.0,
+            created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TaskEventRow {
+    task_id: Uuid,
+    seq: i64,
+    kind: String,
+    data: Json<serde_json::Value>,
+    created_at: OffsetDateTime,
+}
+
+impl TaskEventRow {
+    pub fn into_domain(self) -> TaskEvent {
+        TaskEvent {
+            task_id: self.task_id.into(),
+            seq: self.seq,
+            kind: self.kind,
+            data: self.data.0,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// An approval joined with its task's kind.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApprovalRow {
+    task_id: Uuid,
+    task_kind: String,
+    checkpoint_id: Uuid,
+    node: String,
+    payload: Json<serde_json::Value>,
+    status: String,
+    requested_at: OffsetDateTime,
+    decided_by: Option<Uuid>,
+    decided_at: Option<OffsetDateTime>,
+    decision_input: Option<Json<serde_json::Value>>,
+}
+
+impl ApprovalRow {
+    pub fn into_domain(self) -> StoreResult<Approval> {
+        Ok(Approval {
+            task_id: self.task_id.into(),
+            task_kind: self.task_kind,
+            checkpoint_id: self.checkpoint_id.into(),
+            node: self.node,
+            payload: self.payload.0,
+            status: approval_status(&self.status)?,
+            requested_at: self.requested_at,
+            decided_by: self.decided_by.map(Into::into),
+            decided_at: self.decided_at,
+            decision_input: self.decision_input.map(|i| i.0),
+        })
     }
 }

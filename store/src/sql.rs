@@ -90,7 +90,9 @@ macro_rules! impl_store {
 
         type Tx = sqlx::Transaction<'static, $db>;
 
-        async fn audit_in(
+        /// Writes an audit entry in `tx`; visible to the backend module so the
+        /// other stores (tasks) audit in their own transactions.
+        pub(super) async fn audit_in(
             tx: &mut Tx,
             tenant: TenantId,
             actor: Option<UserId>,

@@ -6,8 +6,9 @@
 
 use async_trait::async_trait;
 use morningai_core::{
-    ApiKey, ApiKeyId, AuditEntry, Email, Job, JobId, JobStatus, Member, Membership, NewJob,
-    QueueCount, Role, Session, SessionId, Tenant, TenantCtx, TenantId, User, UserId, WorkerInfo,
+    ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Checkpoint, CheckpointId, Email, Job,
+    JobId, JobStatus, Member, Membership, NewJob, NewTask, QueueCount, Role, Session, SessionId,
+    Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -208,9 +209,150 @@ pub trait JobStore: Send + Sync {
     async fn outbox_mark_dispatched(&self, id: uuid::Uuid, now_ms: i64) -> StoreResult<()>;
 }
 
+/// Which tasks to list.
+#[derive(Clone, Debug, Default)]
+pub struct TaskFilter {
+    pub status: Option<TaskStatus>,
+    pub kind: Option<String>,
+}
+
+/// How a task's job reaches the queue, written in the same transaction as
+/// the task change that needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobDelivery {
+    /// A `jobs` row: the database queue.
+    JobsTable,
+    /// A `queue_outbox` row, pushed to an external queue (Redis) by the outbox.
+    Outbox,
+}
+
+/// Tasks (graph runs), their checkpoints, events and approvals. Every method
+/// is scoped to one tenant. Events get `seq` 1, 2, … per task, in the order
+/// they are written, never reused.
+#[async_trait]
+pub trait TaskStore: Send + Sync {
+    /// Creates the task, its `task.queued` event and its job (per `delivery`)
+    /// in one transaction. With an idempotency key already used in this
+    /// tenant, returns that task (`false`) and writes nothing.
+    async fn create_task(
+        &self,
+        ctx: &TenantCtx,
+        task: &NewTask,
+        job: &NewJob,
+        delivery: JobDelivery,
+    ) -> StoreResult<(Task, bool)>;
+    async fn task(&self, tenant: TenantId, id: TaskId) -> StoreResult<Option<Task>>;
+    /// Newest first; `before` is the cursor (the last id of the previous page).
+    async fn tasks(
+        &self,
+        tenant: TenantId,
+        filter: &TaskFilter,
+        before: Option<TaskId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Task>>;
+    /// `queued` → `running` (sets `started_at` the first time); a task already
+    /// `running` (a reclaimed job) stays so. `InvalidState` for any other status.
+    async fn mark_task_running(&self, tenant: TenantId, id: TaskId) -> StoreResult<Task>;
+    /// Writes the checkpoint, counts it on the task and appends `events`, in
+    /// one transaction; returns the events as stored.
+    async fn save_checkpoint(
+        &self,
+        tenant: TenantId,
+        checkpoint: &Checkpoint,
+        events: &[(String, serde_json::Value)],
+    ) -> StoreResult<Vec<TaskEvent>>;
+    /// The checkpoint with the highest `seq`.
+    async fn latest_checkpoint(
+        &self,
+        tenant: TenantId,
+        task: TaskId,
+    ) -> StoreResult<Option<Checkpoint>>;
+    async fn checkpoint(
+        &self,
+        tenant: TenantId,
+        id: CheckpointId,
+    ) -> StoreResult<Option<Checkpoint>>;
+    /// In `seq` order.
+    async fn checkpoints(&self, tenant: TenantId, task: TaskId) -> StoreResult<Vec<Checkpoint>>;
+    async fn append_task_event(
+        &self,
+        tenant: TenantId,
+        task: TaskId,
+        kind: &str,
+        data: serde_json::Value,
+    ) -> StoreResult<TaskEvent>;
+    /// Events with `seq > after`, in order.
+    async fn task_events(
+        &self,
+        tenant: TenantId,
+        task: TaskId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<TaskEvent>>;
+    /// Ends the task (`done`, `failed` or `canceled`) with its result or error
+    /// and a last event, in one transaction. `InvalidState` if already final.
+    async fn finish_task(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        status: TaskStatus,
+        result: Option<&serde_json::Value>,
+        error: Option<&str>,
+        event: (&str, serde_json::Value),
+    ) -> StoreResult<Task>;
+    /// `running` → `waiting_approval`: stores the interrupt payload, a pending
+    /// approval for `checkpoint`, and an `interrupt` event, in one transaction.
+    async fn interrupt_task(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        checkpoint: CheckpointId,
+        node: &str,
+        payload: &serde_json::Value,
+    ) -> StoreResult<Task>;
+    /// Decides the task's pending approval and, in the same transaction, sets
+    /// the task `queued`, writes its job (per `delivery`), a `resumed` event
+    /// and an audit entry. `InvalidState` unless the task is waiting.
+    async fn decide_approval(
+        &self,
+        ctx: &TenantCtx,
+        task: TaskId,
+        approved: bool,
+        input: Option<&serde_json::Value>,
+        job: &NewJob,
+        delivery: JobDelivery,
+    ) -> StoreResult<(Task, Approval)>;
+    /// The approval asked at `checkpoint`, if any (the run reads its decision).
+    async fn approval(
+        &self,
+        tenant: TenantId,
+        task: TaskId,
+        checkpoint: CheckpointId,
+    ) -> StoreResult<Option<Approval>>;
+    /// Newest first.
+    async fn approvals(
+        &self,
+        tenant: TenantId,
+        status: Option<ApprovalStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<Approval>>;
+    /// Asks a task to stop. A `queued` or `waiting_approval` task is canceled
+    /// at once (final, with a `task.canceled` event); a `running` one gets
+    /// `cancel_requested` and stops at its next node boundary. `InvalidState`
+    /// if already final. Writes an audit entry.
+    async fn request_task_cancel(&self, ctx: &TenantCtx, id: TaskId) -> StoreResult<Task>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
-    HealthStore + AccountStore + SessionStore + TenantStore + ApiKeyStore + AuditStore + JobStore
+    HealthStore
+    + AccountStore
+    + SessionStore
+    + TenantStore
+    + ApiKeyStore
+    + AuditStore
+    + JobStore
+    + TaskStore
 {
 }
 
@@ -222,5 +364,6 @@ impl<T> Store for T where
         + ApiKeyStore
         + AuditStore
         + JobStore
+        + TaskStore
 {
 }

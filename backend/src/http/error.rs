@@ -130,6 +130,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound("resource"),
             StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             StoreError::LastOwner => ApiError::LastOwner,
+            StoreError::InvalidState(m) => ApiError::Conflict(m),
             e => ApiError::Internal(e.into()),
         }
     }

@@ -2,6 +2,7 @@
 //! the layers every request passes through. Reading [`router`] tells you the API.
 
 mod api_keys;
+mod approvals;
 mod audit;
 mod auth;
 mod error;
@@ -9,6 +10,7 @@ mod extract;
 mod health;
 mod openapi;
 mod queue;
+mod tasks;
 mod tenant;
 
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Request, Response, Uri};
 use axum::Router;
+use morningai_orchestration::Runtime;
 use morningai_queue::Queue;
 use morningai_store::Store;
 use tower::ServiceBuilder;
@@ -40,6 +43,7 @@ pub use extract::SESSION_COOKIE;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub queue: Queue,
+    pub runtime: Runtime,
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
     pub login_limiter: LoginLimiter,
@@ -58,9 +62,15 @@ impl AppState {
         config: Config,
         jwt_secret: &str,
     ) -> Self {
+        let runtime = Runtime::new(
+            store.clone(),
+            queue.clone(),
+            morningai_orchestration::graphs::registry(),
+        );
         Self {
             store,
             queue,
+            runtime,
             tokens: TokenKeys::new(jwt_secret.as_bytes()),
             login_limiter: LoginLimiter::new(
                 config.login_per_ip_per_minute,
@@ -80,6 +90,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tenant::router())
         .merge(audit::router())
         .merge(queue::router())
+        .merge(tasks::router())
+        .merge(approvals::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tenant", description = "The tenant and its members"),
         (name = "audit", description = "The tenant's audit log"),
         (name = "queue", description = "Background jobs and workers"),
+        (name = "tasks", description = "Agent runs: tasks, checkpoints, events, approvals"),
     )
 )]
 pub struct ApiDoc;

@@ -9,3 +9,4 @@ mod input;
 mod members;
 mod openapi;
 mod queue;
+mod tasks;

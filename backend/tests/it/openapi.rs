@@ -30,6 +30,16 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/queue/jobs/{id}"),
     ("post", "/api/queue/jobs/{id}/retry"),
     ("post", "/api/queue/jobs/{id}/cancel"),
+    ("get", "/api/tasks"),
+    ("post", "/api/tasks"),
+    ("get", "/api/tasks/{id}"),
+    ("post", "/api/tasks/{id}/cancel"),
+    ("post", "/api/tasks/{id}/resume"),
+    ("get", "/api/tasks/{id}/checkpoints"),
+    ("post", "/api/tasks/{id}/replay"),
+    ("get", "/api/tasks/{id}/events"),
+    ("get", "/api/task-kinds"),
+    ("get", "/api/approvals"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String)> {

@@ -133,10 +133,10 @@ async fn admins_manage_their_tenants_jobs_over_http(app: TestApp) {
 }
 
 /// A `morningai` process that is killed if the test ends first.
-struct Proc(Child);
+pub(crate) struct Proc(Child);
 
 impl Proc {
-    fn spawn(args: &[&str], env: &[(&str, String)]) -> Self {
+    pub(crate) fn spawn(args: &[&str], env: &[(&str, String)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_morningai"));
         for (k, _) in std::env::vars() {
             if k.starts_with("MORNINGAI_") {
@@ -150,11 +150,11 @@ impl Proc {
         Self(cmd.spawn().unwrap())
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.0.id()
     }
 
-    fn signal(&self, sig: &str) {
+    pub(crate) fn signal(&self, sig: &str) {
         Command::new("kill")
             .args([sig, &self.pid().to_string()])
             .status()
@@ -162,7 +162,7 @@ impl Proc {
     }
 
     /// Waits for the exit (up to `limit`); true when it exited successfully.
-    fn wait(&mut self, limit: Duration) -> bool {
+    pub(crate) fn wait(&mut self, limit: Duration) -> bool {
         let start = Instant::now();
         loop {
             if let Some(status) = self.0.try_wait().unwrap() {
@@ -208,7 +208,7 @@ fn owned_by(pid: u32) -> impl Fn(&morningai_queue::Job) -> bool {
 }
 
 /// Environment for worker processes on the given database and queue.
-fn worker_env(
+pub(crate) fn worker_env(
     database_url: &str,
     data: &TempDir,
     queue: &[(&str, String)],
@@ -231,7 +231,7 @@ fn worker_env(
     env
 }
 
-fn temp_dir() -> TempDir {
+pub(crate) fn temp_dir() -> TempDir {
     let p = std::env::temp_dir().join(format!("morningai-q-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&p).unwrap();
     TempDir(p)

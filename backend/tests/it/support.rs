@@ -44,6 +44,7 @@ pub struct TestApp {
     pub state: AppState,
     pub config: Config,
     stop: Option<oneshot::Sender<()>>,
+    worker_stop: tokio_util::sync::CancellationToken,
     _db: Db,
     _data_dir: TempDir,
 }
@@ -125,9 +126,27 @@ impl TestApp {
             state,
             config,
             stop: Some(stop),
+            worker_stop: tokio_util::sync::CancellationToken::new(),
             _db: db,
             _data_dir: data_dir,
         }
+    }
+
+    /// Runs an in-process worker (all job kinds, task runs included) until the app is dropped.
+    pub fn start_worker(&mut self) {
+        let config = morningai_queue::WorkerConfig {
+            queues: vec!["default".into()],
+            concurrency: 4,
+            idle_poll: std::time::Duration::from_millis(20),
+            heartbeat: std::time::Duration::from_millis(500),
+            ..Default::default()
+        };
+        let worker = morningai_queue::Worker::new(
+            self.state.queue.backend().clone(),
+            morningai_backend::jobs::handlers(&self.state.runtime),
+            config,
+        );
+        tokio::spawn(worker.run(self.worker_stop.clone()));
     }
 
     /// Drops the PostgreSQL database under the running server (an outage).
@@ -213,6 +232,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.worker_stop.cancel();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -141,3 +141,9 @@ mod queries {
 mod job_queries {
     crate::jobs_sql::impl_job_store!(super::SqliteStore, sqlx::Sqlite, "");
 }
+
+/// The task store's queries (`crate::tasks_sql`), instantiated for this backend;
+/// they reuse the audit and job inserts of the two modules above.
+mod task_queries {
+    crate::tasks_sql::impl_task_store!(super::SqliteStore, sqlx::Sqlite, queries, job_queries);
+}

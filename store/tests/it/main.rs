@@ -1,7 +1,8 @@
-//! Store integration tests: one conformance suite run against SQLite and
-//! PostgreSQL, and the PostgreSQL row-level-security checks (as the
-//! application role).
+//! Store integration tests: one conformance suite (and the task store's
+//! cases) run against SQLite and PostgreSQL, and the PostgreSQL
+//! row-level-security checks (as the application role).
 
 mod conformance;
 mod rls;
 mod schema;
+mod tasks;

@@ -3,10 +3,10 @@
 //! tenant B's rows in any tenant-owned table, even with raw SQL that has no
 //! WHERE clause; a transaction with no tenant set sees nothing.
 
-use morningai_core::{Email, Role, TenantCtx};
+use morningai_core::{Checkpoint, CheckpointId, Email, NewJob, NewTask, Role, TaskId, TenantCtx};
 use morningai_store::testing::TempPostgres;
-use morningai_store::NewApiKey;
-use morningai_store::{AccountStore, ApiKeyStore, SessionStore};
+use morningai_store::{AccountStore, ApiKeyStore, SessionStore, TaskStore};
+use morningai_store::{JobDelivery, NewApiKey};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -45,6 +45,7 @@ async fn world() -> World {
             )
             .await
             .unwrap();
+        task_rows(&db, &ctx).await;
         ctxs.push(ctx);
     }
     World {
@@ -54,6 +55,60 @@ async fn world() -> World {
     }
 }
 
+/// A task of `ctx`'s tenant with a checkpoint, events and a pending approval.
+async fn task_rows(db: &TempPostgres, ctx: &TenantCtx) {
+    let task = NewTask {
+        id: TaskId::new(),
+        kind: "k".into(),
+        input: serde_json::json!({}),
+        priority: 0,
+        idempotency_key: None,
+        trace_id: Uuid::now_v7(),
+        replay_of: None,
+    };
+    let job = NewJob {
+        tenant_id: Some(ctx.tenant_id),
+        ..NewJob::new("tasks", "task.run", serde_json::json!({}))
+    };
+    db.store
+        .create_task(ctx, &task, &job, JobDelivery::JobsTable)
+        .await
+        .unwrap();
+    db.store
+        .mark_task_running(ctx.tenant_id, task.id)
+        .await
+        .unwrap();
+    let checkpoint = Checkpoint {
+        id: CheckpointId::new(),
+        task_id: task.id,
+        parent_id: None,
+        seq: 1,
+        node: "n".into(),
+        next: "m".into(),
+        step: 1,
+        state: serde_json::json!({}),
+        created_at: OffsetDateTime::now_utc(),
+    };
+    db.store
+        .save_checkpoint(
+            ctx.tenant_id,
+            &checkpoint,
+            &[("node.finished".into(), serde_json::json!({}))],
+        )
+        .await
+        .unwrap();
+    db.store
+        .interrupt_task(
+            ctx.tenant_id,
+            task.id,
+            checkpoint.id,
+            "n",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+}
+
 /// (table, the column naming its tenant, an INSERT of a row for tenant $1 by user $2)
 const TABLES: &[(&str, &str, &str)] = &[
     ("tenants", "id", "INSERT INTO tenants (id, name) VALUES ($1, 'x') ON CONFLICT DO NOTHING"),
@@ -61,6 +116,10 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("sessions", "tenant_id", "INSERT INTO sessions (id, tenant_id, user_id, expires_at) VALUES (gen_random_uuid(), $1, $2, now())"),
     ("api_keys", "tenant_id", "INSERT INTO api_keys (id, tenant_id, user_id, name, prefix, key_hash, role) VALUES (gen_random_uuid(), $1, $2, 'x', 'p', gen_random_uuid()::text, 'viewer')"),
     ("audit_log", "tenant_id", "INSERT INTO audit_log (id, tenant_id, action) VALUES (gen_random_uuid(), $1, 'x')"),
+    ("tasks", "tenant_id", "INSERT INTO tasks (id, tenant_id, kind, input, status, trace_id, created_by) VALUES (gen_random_uuid(), $1, 'x', '{}', 'queued', gen_random_uuid(), $2)"),
+    ("task_checkpoints", "tenant_id", "INSERT INTO task_checkpoints (id, tenant_id, task_id, seq, node, next, step, state) VALUES (gen_random_uuid(), $1, gen_random_uuid(), 1, 'n', 'm', 1, '{}')"),
+    ("task_events", "tenant_id", "INSERT INTO task_events (tenant_id, task_id, seq, kind) VALUES ($1, gen_random_uuid(), 1, 'x')"),
+    ("approvals", "tenant_id", "INSERT INTO approvals (checkpoint_id, tenant_id, task_id, node, payload, status) VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'n', '{}', 'pending')"),
 ];
 
 /// A transaction as the application role, scoped to `ctx` (or to nothing).

@@ -1,0 +1,21 @@
+//! The graphs this build ships, by task kind.
+
+pub mod echo;
+
+use std::sync::Arc;
+
+use morningai_core::Role;
+
+use crate::registry::{GraphEntry, Registry};
+
+/// Every graph, ready for the runtime.
+pub fn registry() -> Registry {
+    Registry::new().register(
+        echo::KIND,
+        GraphEntry {
+            graph: Arc::new(echo::graph()),
+            approver: Role::Member,
+            description: "Echoes a message a few times; optionally asks for approval. For trying the system without a model.",
+        },
+    )
+}

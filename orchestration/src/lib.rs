@@ -1,0 +1,21 @@
+//! MorningAI's orchestration — what the seed did with LangGraph: graphs of
+//! async nodes over a typed state, with plain and conditional edges, a step
+//! limit, per-node timeouts and retries ([`graph`]); durable execution with a
+//! checkpoint after every node, interrupts for human approval, cancellation
+//! and replay ([`runtime`]); and the agent graphs themselves ([`graphs`]).
+//!
+//! A task is one graph run, executed by a queue job (`task.run`). Depends on
+//! `core`, `store` and `queue`.
+
+pub mod graph;
+pub mod graphs;
+pub mod registry;
+pub mod runtime;
+pub mod submit;
+
+pub use graph::{
+    Graph, GraphBuilder, GraphError, NodeCtx, NodeError, NodeOutput, NodePolicy, Resume, END, START,
+};
+pub use registry::{DynGraph, Registry, StepOutcome};
+pub use runtime::{RunOutcome, Runtime};
+pub use submit::{SubmitError, TaskRequest, TASK_JOB_KIND};

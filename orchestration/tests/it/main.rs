@@ -1,0 +1,3 @@
+//! The runtime on real stores: durable runs, interrupts, cancel, replay.
+
+mod runtime;

@@ -1,3 +1,4 @@
 //! The runtime on real stores: durable runs, interrupts, cancel, replay.
 
+mod redis_queue;
 mod runtime;

@@ -1,0 +1,16 @@
+//! MorningAI's AI component — the seed's GPT-4 integration, generalised: the
+//! one place that talks to language and embedding models.
+//!
+//! Small interfaces ([`ChatModel`], [`Embedder`]) with request/response types;
+//! each provider is one module implementing them, and callers never see a
+//! provider's wire format. Depends only on `core`.
+
+mod error;
+pub mod openai;
+mod types;
+
+pub use error::AiError;
+pub use types::{
+    ChatChunk, ChatModel, ChatRequest, ChatResponse, ChatStream, EmbedResponse, Embedder, Message,
+    MessageRole, Usage,
+};

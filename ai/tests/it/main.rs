@@ -1,0 +1,4 @@
+//! AI component tests: the OpenAI-compatible provider against a local server
+//! speaking the protocol; the embedded models on the real model files.
+
+mod openai;

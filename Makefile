@@ -30,16 +30,23 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# Benchmarks write their results to bench-results/. The HTTP benchmark runs on
-# SQLite and, with DATABASE_URL, on PostgreSQL: when it is unset, the script
-# starts a throwaway server for the run. Compiled first (bench profile = release)
-# so no database idles through the build.
+# Benchmarks write their results to bench/results/: the HTTP benchmark (SQLite,
+# PostgreSQL), the job-queue benchmark (SQLite, PostgreSQL, Redis) and Python RQ
+# on the same Redis for comparison (bench/rq/, in a venv of its own). They need
+# DATABASE_URL and REDIS_URL: when either is unset, the script starts throwaway
+# servers for the run. Compiled (bench profile = release) and the venv set up
+# first, so no database idles through the build.
 bench:
 	$(CARGO) bench -p morningai-backend --bench http --no-run
-	@if [[ -n "$${DATABASE_URL:-}" ]]; then \
-		$(CARGO) bench -p morningai-backend --bench http; \
+	$(CARGO) bench -p morningai-queue --bench throughput --no-run
+	$(CARGO) bench -p morningai-orchestration --bench runtime --no-run
+	python3 bench/rq/bench.py --setup-only
+	@run='$(CARGO) bench -p morningai-backend --bench http && $(CARGO) bench -p morningai-queue --bench throughput && $(CARGO) bench -p morningai-orchestration --bench runtime && python3 bench/rq/bench.py'; \
+	echo "$$run"; \
+	if [[ -n "$${DATABASE_URL:-}" && -n "$${REDIS_URL:-}" ]]; then \
+		$(SHELL) -euo pipefail -c "$$run"; \
 	else \
-		$(SHELL) scripts/test-services.sh run -- $(CARGO) bench -p morningai-backend --bench http; \
+		$(SHELL) scripts/test-services.sh run -- $(SHELL) -euo pipefail -c "$$run"; \
 	fi
 
 migrate:

@@ -8,7 +8,7 @@
 //!   token: [`CONCURRENCY`] clients, [`REQUESTS`] requests, at most [`TIME_CAP`];
 //! * `POST /api/auth/login` sequentially, [`LOGIN_REQUESTS`] times (argon2).
 //!
-//! Prints a table, writes `bench-results/http.json` and `bench-results/http.md`
+//! Prints a table, writes `bench/results/http.json` and `bench/results/http.md`
 //! at the workspace root, and exits non-zero if any request failed (non-2xx).
 //! Run with `make bench` (or `cargo bench -p morningai-backend --bench http`).
 
@@ -499,7 +499,7 @@ fn write_results(results: &[Measurement]) -> anyhow::Result<PathBuf> {
         }));
     report["results"] = results.iter().map(Measurement::to_json).collect();
 
-    let dir = root.join("bench-results");
+    let dir = root.join("bench").join("results");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(
         dir.join("http.json"),

@@ -48,7 +48,7 @@ VENV = HERE / ".venv"
 REQUIREMENTS = HERE / "requirements.txt"
 STAMP = VENV / "requirements.sha256"
 
-FORK_JOBS = 2_000
+FORK_JOBS = 1_000
 SIMPLE_JOBS = 5_000
 WARMUP = 50
 TIME_CAP_S = 120
@@ -214,7 +214,7 @@ def run_scenario(conn, redis_url, scenario):
         delete_keys(conn, queue_name, job_ids)
 
     problem = None
-    if failed or finished != enqueued:
+    if failed or (finished != enqueued and not capped):
         problem = f"enqueued {enqueued}, finished {finished}, failed {failed}"
     wall_rate = finished / wall_s if wall_s > 0 else float("nan")
     span_rate = finished / span_s if span_s and span_s > 0 else float("nan")

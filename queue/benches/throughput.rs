@@ -18,6 +18,10 @@
 //!    starting them until every job is finished: jobs/s. Progress is counted
 //!    as the workers' `finish` calls return (a thin counting wrapper around
 //!    the backend); `QueueBackend::counts` then confirms the final tally.
+//!    While they run, CPU time is taken per finished job: this process's
+//!    (`/proc/self/stat`), the server's (Redis `INFO cpu`, or the PostgreSQL
+//!    backends serving the run's database) and how busy the whole machine was,
+//!    since anything else running on it skews the figures.
 //!
 //! Then the memory run: [`MEMORY_JOBS`] jobs through [`MEMORY_WORKERS`]
 //! workers on Redis (SQLite without `REDIS_URL`), sampling this process's
@@ -1044,6 +1048,20 @@ struct Report {
     skipped: Vec<String>,
     /// VmHWM of the process before the memory run reset it.
     process_peak_kib: Option<u64>,
+    /// The machine's 1-minute load average at the start and at the end.
+    load: (Option<f64>, Option<f64>),
+}
+
+impl Report {
+    fn load_line(&self) -> String {
+        let show = |l: Option<f64>| l.map_or("?".into(), |l| format!("{l:.2}"));
+        format!(
+            "load average (1 min): {} at the start, {} at the end, on {} CPUs",
+            show(self.load.0),
+            show(self.load.1),
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        )
+    }
 }
 
 fn markdown(report: &Report, meta: &Value) -> String {
@@ -1057,6 +1075,7 @@ fn markdown(report: &Report, meta: &Value) -> String {
         DB_JOBS,
         REDIS_JOBS,
     );
+    out += &format!("- {}\n", report.load_line());
     for s in &report.skipped {
         out += &format!("- skipped: {s}\n");
     }
@@ -1064,7 +1083,11 @@ fn markdown(report: &Report, meta: &Value) -> String {
     let rows: Vec<Vec<String>> = report.runs.iter().map(|r| row(r).to_vec()).collect();
     out += &markdown_table(&HEADERS, &rows, 1);
     if let Some(m) = &report.memory {
-        out += &format!("\n## Memory\n\n{}\n\n", memory_summary(m));
+        out += &format!(
+            "\n## Memory\n\n{}\n\npeak RSS of the whole benchmark before the memory run (VmHWM): {} MiB\n\n",
+            memory_summary(m),
+            report.process_peak_kib.map_or("?".into(), mib)
+        );
         out += &markdown_table(&MEMORY_HEADERS, &memory_rows(m), 0);
     }
     out
@@ -1087,13 +1110,13 @@ fn write_results(report: &Report) -> anyhow::Result<PathBuf> {
         "warmup_enqueues": WARMUP,
         "time_cap_s": TIME_CAP.as_secs(),
         "targets_jobs_per_s": { "redis": target("redis"), "postgres": target("postgres"), "sqlite": target("sqlite") },
-        "load_average_1m_at_end": load_average(),
     });
     let mut out = meta.clone();
     out["skipped"] = json!(report.skipped);
     out["results"] = report.runs.iter().map(Run::to_json).collect();
     out["memory"] = report.memory.as_ref().map_or(Value::Null, Memory::to_json);
     out["process_peak_rss_kib"] = json!(report.process_peak_kib);
+    out["load_average_1m"] = json!({ "start": report.load.0, "end": report.load.1 });
 
     let dir = root.join("bench").join("results");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -1122,6 +1145,7 @@ async fn bench_all() -> anyhow::Result<Report> {
         eprintln!("skipping {s} (`make bench` provides one)");
     }
 
+    let load_start = load_average();
     let mut runs = Vec::new();
     for kind in &kinds {
         for workers in WORKER_COUNTS {
@@ -1152,6 +1176,7 @@ async fn bench_all() -> anyhow::Result<Report> {
         memory: Some(memory),
         skipped,
         process_peak_kib,
+        load: (load_start, load_average()),
     })
 }
 
@@ -1172,8 +1197,13 @@ fn main() -> ExitCode {
 
     let rows: Vec<Vec<String>> = report.runs.iter().map(|r| row(r).to_vec()).collect();
     print!("{}", text_table(&HEADERS, &rows, 1));
+    println!("{}", report.load_line());
     if let Some(m) = &report.memory {
         println!("\n{}", memory_summary(m));
+        println!(
+            "peak RSS of the whole benchmark before the memory run (VmHWM): {} MiB",
+            report.process_peak_kib.map_or("?".into(), mib)
+        );
         print!("{}", text_table(&MEMORY_HEADERS, &memory_rows(m), 0));
     }
     match write_results(&report) {

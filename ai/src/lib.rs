@@ -6,10 +6,14 @@
 //! provider's wire format. Depends only on `core`.
 
 mod error;
+pub mod local_chat;
+pub mod local_embed;
 pub mod openai;
 mod types;
 
 pub use error::AiError;
+pub use local_chat::{LocalChatModel, LocalChatOptions};
+pub use local_embed::LocalEmbedder;
 pub use types::{
     ChatChunk, ChatModel, ChatRequest, ChatResponse, ChatStream, EmbedResponse, Embedder, Message,
     MessageRole, Usage,

@@ -31,8 +31,13 @@ pub const DIMENSIONS: usize = 384;
 /// The longest input in tokens (special tokens included); longer texts are
 /// truncated, as sentence-transformers does (`max_seq_length`).
 pub const MAX_TOKENS: usize = 256;
-/// Texts per forward pass unless [`LocalEmbedder::with_batch_size`] says otherwise.
-pub const DEFAULT_BATCH_SIZE: usize = 32;
+/// The most texts per forward pass unless [`LocalEmbedder::with_batch_size`]
+/// says otherwise. Short texts run best in large batches (bigger matrix
+/// products); long ones are held back by [`TOKENS_PER_BATCH`].
+pub const DEFAULT_BATCH_SIZE: usize = 128;
+/// The most padded tokens per forward pass: 32 texts of the full 256 tokens,
+/// more when shorter. Bounds memory (attention is quadratic in length).
+pub const TOKENS_PER_BATCH: usize = 32 * MAX_TOKENS;
 
 /// all-MiniLM-L6-v2 on the CPU. Cheap to clone (the weights are shared).
 #[derive(Clone)]
@@ -144,8 +149,9 @@ impl LocalEmbedder {
         })
     }
 
-    /// Texts per forward pass (at least 1). Larger batches pad more when
-    /// lengths differ; inputs are sorted by length first to keep that low.
+    /// The most texts per forward pass (at least 1; fewer when they are long,
+    /// see [`TOKENS_PER_BATCH`]). Inputs are sorted by length first, so a
+    /// batch holds texts of similar length and pads little.
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
         self
@@ -181,7 +187,15 @@ impl Inner {
         order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
 
         let mut vectors = vec![Vec::new(); ids.len()];
-        for chunk in order.chunks(batch_size) {
+        let mut start = 0;
+        while start < order.len() {
+            // The first of each batch is its longest: every row pads to it.
+            let longest = ids[order[start]].len().max(1);
+            let n = (TOKENS_PER_BATCH / longest)
+                .clamp(1, batch_size)
+                .min(order.len() - start);
+            let chunk = &order[start..start + n];
+            start += n;
             let batch: Vec<&[u32]> = chunk.iter().map(|&i| ids[i]).collect();
             let out = self
                 .forward(&batch)

@@ -23,7 +23,7 @@ mod template;
 mod tokenizer;
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +31,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use candle_core::quantized::gguf_file;
+use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
@@ -64,11 +64,23 @@ pub struct LocalChatOptions {
     pub concurrency: usize,
     /// `max_tokens` when a request leaves it unset.
     pub default_max_tokens: u32,
+    /// Re-encode Q4_1 / Q5_0 / Q5_1 weights as Q8_0 while loading. candle
+    /// has SIMD kernels (picked at run time: AVX2, NEON) for Q8_0 but only
+    /// portable scalar code for those formats, which is many times slower.
+    /// Costs some memory (Q8_0 takes 34 bytes per 32 weights, Q4_1 20) and
+    /// load time; the answers differ slightly from computing with the file's
+    /// exact weights (Q8_0 keeps them to within 0.4% of each block's range).
+    pub requantize: bool,
 }
 
 impl Default for LocalChatOptions {
     fn default() -> Self {
-        Self { threads: None, concurrency: 1, default_max_tokens: 256 }
+        Self {
+            threads: None,
+            concurrency: 1,
+            default_max_tokens: 256,
+            requantize: true,
+        }
     }
 }
 
@@ -106,6 +118,44 @@ fn inference(e: candle_core::Error) -> AiError {
     AiError::Local(format!("inference failed: {e}"))
 }
 
+/// Weight formats for which candle 0.11 has no SIMD kernel
+/// (see [`LocalChatOptions::requantize`]).
+const SLOW_DTYPES: [GgmlDType; 3] = [GgmlDType::Q4_1, GgmlDType::Q5_0, GgmlDType::Q5_1];
+
+/// An in-memory GGUF with `content`'s model metadata and tensors, those in
+/// [`SLOW_DTYPES`] re-encoded as Q8_0, for `ModelWeights::from_gguf`.
+fn requantized<R: Read + Seek>(
+    content: &gguf_file::Content,
+    reader: &mut R,
+) -> candle_core::Result<(gguf_file::Content, Cursor<Vec<u8>>)> {
+    let device = Device::Cpu;
+    let mut tensors = Vec::with_capacity(content.tensor_infos.len());
+    for name in content.tensor_infos.keys() {
+        let tensor = content.tensor(reader, name, &device)?;
+        let tensor = if SLOW_DTYPES.contains(&tensor.dtype()) {
+            QTensor::quantize(&tensor.dequantize(&device)?, GgmlDType::Q8_0)?
+        } else {
+            tensor
+        };
+        tensors.push((name.as_str(), tensor));
+    }
+    // The tokenizer's arrays are not needed by the model; the alignment is the writer's.
+    let metadata: Vec<(&str, &gguf_file::Value)> = content
+        .metadata
+        .iter()
+        .filter(|(key, _)| !key.starts_with("tokenizer.") && *key != "general.alignment")
+        .map(|(key, value)| (key.as_str(), value))
+        .collect();
+    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(name, t)| (*name, t)).collect();
+    let mut gguf = Cursor::new(Vec::new());
+    gguf_file::write(&mut gguf, &metadata, &tensor_refs)?;
+    drop(tensor_refs);
+    drop(tensors);
+    gguf.set_position(0);
+    let content = gguf_file::Content::read(&mut gguf)?;
+    Ok((content, gguf))
+}
+
 /// Sets `CANDLE_NUM_THREADS` once per process (see [`LocalChatOptions::threads`]).
 fn configure_threads(threads: usize) {
     static APPLIED: OnceLock<Option<usize>> = OnceLock::new();
@@ -117,7 +167,11 @@ fn configure_threads(threads: usize) {
         }
     });
     if applied != Some(threads) {
-        tracing::warn!(requested = threads, ?applied, "local chat: candle's thread count is already set; keeping it");
+        tracing::warn!(
+            requested = threads,
+            ?applied,
+            "local chat: candle's thread count is already set; keeping it"
+        );
     }
 }
 
@@ -130,16 +184,30 @@ impl LocalChatModel {
         if let Some(threads) = options.threads.filter(|&n| n > 0) {
             configure_threads(threads);
         }
-        let file = File::open(path).map_err(|e| local(format!("cannot open {}: {e}", path.display())))?;
+        let file =
+            File::open(path).map_err(|e| local(format!("cannot open {}: {e}", path.display())))?;
         let mut reader = BufReader::new(file);
-        let content = gguf_file::Content::read(&mut reader)
-            .map_err(|e| local(format!("{} is not a readable GGUF file: {e}", path.display())))?;
-        let meta_str = |key: &str| content.metadata.get(key).and_then(|v| v.to_string().ok()).map(String::as_str);
+        let content = gguf_file::Content::read(&mut reader).map_err(|e| {
+            local(format!(
+                "{} is not a readable GGUF file: {e}",
+                path.display()
+            ))
+        })?;
+        let meta_str = |key: &str| {
+            content
+                .metadata
+                .get(key)
+                .and_then(|v| v.to_string().ok())
+                .map(String::as_str)
+        };
         let meta_u32 = |key: &str| content.metadata.get(key).and_then(|v| v.to_u32().ok());
 
         let arch = meta_str("general.architecture").unwrap_or_default();
         if arch != "llama" {
-            return Err(local(format!("{}: architecture `{arch}` is not llama", path.display())));
+            return Err(local(format!(
+                "{}: architecture `{arch}` is not llama",
+                path.display()
+            )));
         }
         let tokenizer = GgufTokenizer::from_gguf(&content)?;
         let template = ChatTemplate::from_gguf_template(meta_str("tokenizer.chat_template"))?;
@@ -148,17 +216,42 @@ impl LocalChatModel {
         let context_length = trained_context.min(MAX_SEQ_LEN);
         if let Some(n) = meta_u32("llama.vocab_size") {
             if n as usize != tokenizer.vocab_size() {
-                return Err(local(format!("vocab_size {n} but {} tokens", tokenizer.vocab_size())));
+                return Err(local(format!(
+                    "vocab_size {n} but {} tokens",
+                    tokenizer.vocab_size()
+                )));
             }
         }
 
-        let weights = ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)
-            .map_err(|e| local(format!("cannot load the weights of {}: {e}", path.display())))?;
-        let model = path.file_stem().map_or_else(|| "local".to_string(), |s| s.to_string_lossy().into_owned());
+        let slow = content
+            .tensor_infos
+            .values()
+            .any(|t| SLOW_DTYPES.contains(&t.ggml_dtype));
+        let weights = if options.requantize && slow {
+            let (content, mut gguf) = requantized(&content, &mut reader).map_err(|e| {
+                local(format!(
+                    "cannot re-encode the weights of {}: {e}",
+                    path.display()
+                ))
+            })?;
+            ModelWeights::from_gguf(content, &mut gguf, &Device::Cpu)
+        } else {
+            ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)
+        }
+        .map_err(|e| {
+            local(format!(
+                "cannot load the weights of {}: {e}",
+                path.display()
+            ))
+        })?;
+        let model = path
+            .file_stem()
+            .map_or_else(|| "local".to_string(), |s| s.to_string_lossy().into_owned());
         tracing::info!(
             model,
             context_length,
             trained_context,
+            requantized = options.requantize && slow,
             load_ms = started.elapsed().as_millis() as u64,
             "local chat model loaded"
         );
@@ -252,7 +345,11 @@ impl LocalChatModel {
     }
 
     async fn slot(&self) -> Result<OwnedSemaphorePermit, AiError> {
-        self.slots.clone().acquire_owned().await.map_err(|_| local("the model is shut down"))
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| local("the model is shut down"))
     }
 
     fn response(&self, done: Completion, prompt_tokens: usize, started: Instant) -> ChatResponse {
@@ -260,10 +357,18 @@ impl LocalChatModel {
     }
 }
 
-fn response(model: &str, done: Completion, prompt_tokens: usize, latency: Duration) -> ChatResponse {
+fn response(
+    model: &str,
+    done: Completion,
+    prompt_tokens: usize,
+    latency: Duration,
+) -> ChatResponse {
     ChatResponse {
         text: done.text,
-        usage: Usage { prompt_tokens: prompt_tokens as u32, completion_tokens: done.completion_tokens as u32 },
+        usage: Usage {
+            prompt_tokens: prompt_tokens as u32,
+            completion_tokens: done.completion_tokens as u32,
+        },
         model: model.to_string(),
         finish_reason: Some(done.finish_reason.to_string()),
         latency,
@@ -324,11 +429,16 @@ fn generate(
         if canceled() {
             return Err(AiError::Canceled);
         }
-        let input = Tensor::new(chunk, &device).and_then(|t| t.unsqueeze(0)).map_err(inference)?;
+        let input = Tensor::new(chunk, &device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(inference)?;
         logits = Some(model.forward(&input, position).map_err(inference)?);
         position += chunk.len();
     }
-    let mut logits = logits.ok_or_else(|| local("empty prompt"))?.squeeze(0).map_err(inference)?;
+    let mut logits = logits
+        .ok_or_else(|| local("empty prompt"))?
+        .squeeze(0)
+        .map_err(inference)?;
 
     let mut sampler = LogitsProcessor::from_sampling(job.seed, job.sampling.clone());
     let mut utf8 = Utf8Stream::default();
@@ -352,7 +462,11 @@ fn generate(
                     if !text.is_empty() && !emit(text) {
                         return Err(AiError::Canceled);
                     }
-                    return Ok(Completion { text: stops.into_text(), completion_tokens, finish_reason: "stop" });
+                    return Ok(Completion {
+                        text: stops.into_text(),
+                        completion_tokens,
+                        finish_reason: "stop",
+                    });
                 }
             }
         }
@@ -362,8 +476,13 @@ fn generate(
         if canceled() {
             return Err(AiError::Canceled);
         }
-        let input = Tensor::new(&[next], &device).and_then(|t| t.unsqueeze(0)).map_err(inference)?;
-        logits = model.forward(&input, position).and_then(|l| l.squeeze(0)).map_err(inference)?;
+        let input = Tensor::new(&[next], &device)
+            .and_then(|t| t.unsqueeze(0))
+            .map_err(inference)?;
+        logits = model
+            .forward(&input, position)
+            .and_then(|l| l.squeeze(0))
+            .map_err(inference)?;
         position += 1;
     };
 
@@ -384,7 +503,11 @@ fn generate(
             "stop"
         }
     };
-    Ok(Completion { text: stops.into_text(), completion_tokens, finish_reason })
+    Ok(Completion {
+        text: stops.into_text(),
+        completion_tokens,
+        finish_reason,
+    })
 }
 
 #[async_trait]
@@ -407,7 +530,12 @@ impl ChatModel for LocalChatModel {
         let prompt_tokens = job.prompt.len();
         let done = tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            generate_caught(&inner, &job, &|| canceled.load(Ordering::Relaxed), &mut |_| true)
+            generate_caught(
+                &inner,
+                &job,
+                &|| canceled.load(Ordering::Relaxed),
+                &mut |_| true,
+            )
         })
         .await
         .map_err(|e| local(format!("inference task failed: {e}")))??;
@@ -425,11 +553,20 @@ impl ChatModel for LocalChatModel {
             let result = generate_caught(&inner, &job, &|| tx.is_closed(), &mut |piece| {
                 tx.blocking_send(Ok(ChatChunk::Token(piece))).is_ok()
             });
-            let last = result.map(|done| ChatChunk::Done(response(&inner.model, done, job.prompt.len(), started.elapsed())));
+            let last = result.map(|done| {
+                ChatChunk::Done(response(
+                    &inner.model,
+                    done,
+                    job.prompt.len(),
+                    started.elapsed(),
+                ))
+            });
             // Fails only when the stream was dropped: nobody to tell.
             let _ = tx.blocking_send(last);
         });
-        let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
         Ok(stream.boxed())
     }
 }

@@ -22,7 +22,11 @@ pub(crate) enum Scan {
 impl StopScanner {
     pub(crate) fn new(stops: &[String]) -> Self {
         let stops = stops.iter().filter(|s| !s.is_empty()).cloned().collect();
-        Self { stops, text: String::new(), released: 0 }
+        Self {
+            stops,
+            text: String::new(),
+            released: 0,
+        }
     }
 
     pub(crate) fn push(&mut self, piece: &str) -> Scan {
@@ -33,7 +37,11 @@ impl StopScanner {
             from -= 1;
         }
         self.text.push_str(piece);
-        let hit = self.stops.iter().filter_map(|s| self.text[from..].find(s.as_str()).map(|at| from + at)).min();
+        let hit = self
+            .stops
+            .iter()
+            .filter_map(|s| self.text[from..].find(s.as_str()).map(|at| from + at))
+            .min();
         if let Some(at) = hit {
             self.text.truncate(at);
             let out = self.text[self.released.min(at)..].to_string();
@@ -45,11 +53,19 @@ impl StopScanner {
         let hold = self
             .stops
             .iter()
-            .flat_map(|s| (1..s.len()).rev().find(|&k| k <= bytes.len() && bytes.ends_with(&s.as_bytes()[..k])))
+            .flat_map(|s| {
+                (1..s.len())
+                    .rev()
+                    .find(|&k| k <= bytes.len() && bytes.ends_with(&s.as_bytes()[..k]))
+            })
             .max()
             .unwrap_or(0);
         let safe = self.text.len() - hold;
-        let out = if safe > self.released { self.text[self.released..safe].to_string() } else { String::new() };
+        let out = if safe > self.released {
+            self.text[self.released..safe].to_string()
+        } else {
+            String::new()
+        };
         self.released = self.released.max(safe);
         Scan::Continue(out)
     }

@@ -63,14 +63,18 @@ impl ChatTemplate {
     /// means plain ChatML without a default system prompt.
     pub(crate) fn from_gguf_template(template: Option<&str>) -> Result<Self, AiError> {
         let Some(template) = template else {
-            return Ok(Self { default_system: None });
+            return Ok(Self {
+                default_system: None,
+            });
         };
         let chatml = template.contains(IM_START)
             && template.contains(IM_END)
             && template.contains("message['role']")
             && template.contains("message['content']");
         if !chatml {
-            return Err(AiError::Local(format!("unsupported chat template (not ChatML): {template}")));
+            return Err(AiError::Local(format!(
+                "unsupported chat template (not ChatML): {template}"
+            )));
         }
         // `{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n…<|im_end|>\n' }}`
         let default_system = template
@@ -80,9 +84,12 @@ impl ChatTemplate {
                 let rest = &template[at..];
                 let endif = rest.find("endif").unwrap_or(rest.len());
                 let block = &rest[..endif];
-                let start = block.find(&format!("{IM_START}system"))? + IM_START.len() + "system".len();
+                let start =
+                    block.find(&format!("{IM_START}system"))? + IM_START.len() + "system".len();
                 let body = &block[start..];
-                let body = body.strip_prefix("\\n").or_else(|| body.strip_prefix('\n'))?;
+                let body = body
+                    .strip_prefix("\\n")
+                    .or_else(|| body.strip_prefix('\n'))?;
                 let end = body.find(IM_END)?;
                 Some(unescape(&body[..end]))
             });
@@ -115,9 +122,15 @@ impl ChatTemplate {
     /// the same ids as tokenizing the rendered text with control tokens
     /// recognised, except that control-token text inside a message stays
     /// text.
-    pub(crate) fn encode(&self, messages: &[Message], tokenizer: &GgufTokenizer) -> Result<Vec<u32>, AiError> {
+    pub(crate) fn encode(
+        &self,
+        messages: &[Message],
+        tokenizer: &GgufTokenizer,
+    ) -> Result<Vec<u32>, AiError> {
         let id = |t: &str| {
-            tokenizer.control_token_id(t).ok_or_else(|| AiError::Local(format!("the vocabulary has no {t}")))
+            tokenizer
+                .control_token_id(t)
+                .ok_or_else(|| AiError::Local(format!("the vocabulary has no {t}")))
         };
         let (start, end) = (id(IM_START)?, id(IM_END)?);
         let newline = tokenizer.encode("\n")?;
@@ -133,12 +146,21 @@ impl ChatTemplate {
         Ok(ids)
     }
 
-    fn turns<'a>(&'a self, messages: &'a [Message]) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    fn turns<'a>(
+        &'a self,
+        messages: &'a [Message],
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         let system = match (messages.first(), &self.default_system) {
-            (Some(first), Some(system)) if first.role != MessageRole::System => Some(("system", system.as_str())),
+            (Some(first), Some(system)) if first.role != MessageRole::System => {
+                Some(("system", system.as_str()))
+            }
             _ => None,
         };
-        system.into_iter().chain(messages.iter().map(|m| (role_name(m.role), m.content.as_str())))
+        system.into_iter().chain(
+            messages
+                .iter()
+                .map(|m| (role_name(m.role), m.content.as_str())),
+        )
     }
 }
 
@@ -151,7 +173,10 @@ mod tests {
     #[test]
     fn default_system_prompt_comes_from_the_template() {
         let t = ChatTemplate::from_gguf_template(Some(SMOLLM2)).unwrap();
-        assert_eq!(t.default_system_prompt(), Some("You are a helpful AI assistant named SmolLM, trained by Hugging Face"));
+        assert_eq!(
+            t.default_system_prompt(),
+            Some("You are a helpful AI assistant named SmolLM, trained by Hugging Face")
+        );
         // The same template with escaped newlines, as some files store it.
         let escaped = SMOLLM2.replace('\n', "\\n");
         assert_eq!(ChatTemplate::from_gguf_template(Some(&escaped)).unwrap(), t);
@@ -176,6 +201,11 @@ mod tests {
     fn refuses_other_templates() {
         let llama3 = "{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>{% endfor %}";
         assert!(ChatTemplate::from_gguf_template(Some(llama3)).is_err());
-        assert_eq!(ChatTemplate::from_gguf_template(None).unwrap().default_system_prompt(), None);
+        assert_eq!(
+            ChatTemplate::from_gguf_template(None)
+                .unwrap()
+                .default_system_prompt(),
+            None
+        );
     }
 }

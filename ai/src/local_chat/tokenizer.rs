@@ -50,14 +50,22 @@ fn local(what: impl std::fmt::Display) -> AiError {
 }
 
 fn metadata<'a>(ct: &'a gguf_file::Content, key: &str) -> Result<&'a gguf_file::Value, AiError> {
-    ct.metadata.get(key).ok_or_else(|| local(format!("GGUF metadata has no `{key}`")))
+    ct.metadata
+        .get(key)
+        .ok_or_else(|| local(format!("GGUF metadata has no `{key}`")))
 }
 
 fn string_array(ct: &gguf_file::Content, key: &str) -> Result<Vec<String>, AiError> {
-    let values = metadata(ct, key)?.to_vec().map_err(|e| local(format!("`{key}`: {e}")))?;
+    let values = metadata(ct, key)?
+        .to_vec()
+        .map_err(|e| local(format!("`{key}`: {e}")))?;
     values
         .iter()
-        .map(|v| v.to_string().cloned().map_err(|e| local(format!("`{key}`: {e}"))))
+        .map(|v| {
+            v.to_string()
+                .cloned()
+                .map_err(|e| local(format!("`{key}`: {e}")))
+        })
         .collect()
 }
 
@@ -79,7 +87,10 @@ fn u32_value(v: &gguf_file::Value) -> Option<u32> {
 /// GPT-2's reversible byte ↔ unicode mapping: printable bytes map to
 /// themselves, the others to U+0100 upwards.
 fn unicode_to_byte() -> HashMap<char, u8> {
-    let mut printable: Vec<u8> = (b'!'..=b'~').chain(0xA1..=0xAC).chain(0xAE..=0xFF).collect();
+    let mut printable: Vec<u8> = (b'!'..=b'~')
+        .chain(0xA1..=0xAC)
+        .chain(0xAE..=0xFF)
+        .collect();
     let mut map: HashMap<char, u8> = printable.iter().map(|&b| (char::from(b), b)).collect();
     let mut next = 256u32;
     for b in 0..=255u8 {
@@ -95,15 +106,21 @@ fn unicode_to_byte() -> HashMap<char, u8> {
 impl GgufTokenizer {
     /// Builds the tokenizer from `tokenizer.ggml.*` metadata.
     pub(crate) fn from_gguf(ct: &gguf_file::Content) -> Result<Self, AiError> {
-        let model = metadata(ct, "tokenizer.ggml.model")?.to_string().map_err(local)?;
+        let model = metadata(ct, "tokenizer.ggml.model")?
+            .to_string()
+            .map_err(local)?;
         if model != "gpt2" {
-            return Err(local(format!("unsupported tokenizer model `{model}` (want gpt2 BPE)")));
+            return Err(local(format!(
+                "unsupported tokenizer model `{model}` (want gpt2 BPE)"
+            )));
         }
         // Pre-tokenizers other than SmolLM's would need their own regexes.
         if let Some(pre) = ct.metadata.get("tokenizer.ggml.pre") {
             let pre = pre.to_string().map_err(local)?;
             if pre != "smollm" {
-                return Err(local(format!("unsupported pre-tokenizer `{pre}` (want smollm)")));
+                return Err(local(format!(
+                    "unsupported pre-tokenizer `{pre}` (want smollm)"
+                )));
             }
         }
         let tokens = string_array(ct, "tokenizer.ggml.tokens")?;
@@ -117,23 +134,38 @@ impl GgufTokenizer {
         let types: Vec<u32> = match ct.metadata.get("tokenizer.ggml.token_type") {
             Some(v) => {
                 let v = v.to_vec().map_err(local)?;
-                v.iter().map(|t| u32_value(t).ok_or_else(|| local("bad token_type"))).collect::<Result<_, _>>()?
+                v.iter()
+                    .map(|t| u32_value(t).ok_or_else(|| local("bad token_type")))
+                    .collect::<Result<_, _>>()?
             }
             None => vec![1; tokens.len()],
         };
         if types.len() != tokens.len() {
             return Err(local("token_type and tokens differ in length"));
         }
-        let eos = metadata(ct, "tokenizer.ggml.eos_token_id").ok().and_then(u32_value).ok_or_else(|| local("no eos_token_id"))?;
+        let eos = metadata(ct, "tokenizer.ggml.eos_token_id")
+            .ok()
+            .and_then(u32_value)
+            .ok_or_else(|| local("no eos_token_id"))?;
         if eos as usize >= tokens.len() {
             return Err(local("eos_token_id out of range"));
         }
 
-        let vocab: Vocab = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        let bpe = BPE::builder().vocab_and_merges(vocab, merges).build().map_err(local)?;
+        let vocab: Vocab = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        let bpe = BPE::builder()
+            .vocab_and_merges(vocab, merges)
+            .build()
+            .map_err(local)?;
         let mut tokenizer = tokenizers::Tokenizer::new(bpe);
-        let pre: PreTokenizerWrapper =
-            Sequence::new(vec![Digits::new(true).into(), ByteLevel::new(false, true, true).into()]).into();
+        let pre: PreTokenizerWrapper = Sequence::new(vec![
+            Digits::new(true).into(),
+            ByteLevel::new(false, true, true).into(),
+        ])
+        .into();
         tokenizer.with_pre_tokenizer(Some(pre));
 
         let to_byte = unicode_to_byte();
@@ -149,12 +181,23 @@ impl GgufTokenizer {
                 is_control.push(false);
                 let bytes = token
                     .chars()
-                    .map(|c| to_byte.get(&c).copied().ok_or_else(|| local(format!("token {id} {token:?} is not byte-level"))))
+                    .map(|c| {
+                        to_byte
+                            .get(&c)
+                            .copied()
+                            .ok_or_else(|| local(format!("token {id} {token:?} is not byte-level")))
+                    })
                     .collect::<Result<Vec<u8>, _>>()?;
                 token_bytes.push(bytes);
             }
         }
-        Ok(Self { bpe: tokenizer, token_bytes, control, is_control, eos })
+        Ok(Self {
+            bpe: tokenizer,
+            token_bytes,
+            control,
+            is_control,
+            eos,
+        })
     }
 
     /// Token ids of plain `text`. Control-token text in it (`<|im_start|>`)
@@ -179,7 +222,10 @@ impl GgufTokenizer {
             let found = self
                 .control
                 .iter()
-                .filter_map(|(t, &id)| rest.find(t.as_str()).map(|at| (at, std::cmp::Reverse(t.len()), id)))
+                .filter_map(|(t, &id)| {
+                    rest.find(t.as_str())
+                        .map(|at| (at, std::cmp::Reverse(t.len()), id))
+                })
                 .min();
             match found {
                 Some((at, std::cmp::Reverse(len), id)) => {
@@ -252,7 +298,9 @@ impl Utf8Stream {
                 }
                 Err(e) => {
                     let valid = e.valid_up_to();
-                    out.push_str(std::str::from_utf8(&self.pending[..valid]).expect("valid prefix"));
+                    out.push_str(
+                        std::str::from_utf8(&self.pending[..valid]).expect("valid prefix"),
+                    );
                     match e.error_len() {
                         // Invalid whatever follows: replace it and go on.
                         Some(bad) => {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use futures::StreamExt;
-use morningai_ai::{AiError, ChatChunk, ChatModel, ChatRequest, LocalChatModel, LocalChatOptions, Message};
+use morningai_ai::{
+    AiError, ChatChunk, ChatModel, ChatRequest, LocalChatModel, LocalChatOptions, Message,
+};
 
 /// Short answers keep debug-build test runs fast.
 const MAX_TOKENS: u32 = 32;
@@ -25,12 +27,18 @@ fn model_path() -> PathBuf {
 
 /// One model for all tests of this binary (loading it is the slow part).
 static MODEL: LazyLock<LocalChatModel> = LazyLock::new(|| {
-    let options = LocalChatOptions { concurrency: 2, ..LocalChatOptions::default() };
+    let options = LocalChatOptions {
+        concurrency: 2,
+        ..LocalChatOptions::default()
+    };
     LocalChatModel::load(&model_path(), options).expect("load SmolLM2")
 });
 
 fn greedy(messages: Vec<Message>) -> ChatRequest {
-    ChatRequest { max_tokens: Some(MAX_TOKENS), ..ChatRequest::new(messages) }
+    ChatRequest {
+        max_tokens: Some(MAX_TOKENS),
+        ..ChatRequest::new(messages)
+    }
 }
 
 fn question() -> Vec<Message> {
@@ -74,13 +82,18 @@ fn special_tokens_have_smollm2_ids() {
     assert_eq!(tokenizer.eos_token_id(), 2);
     assert!(tokenizer.is_control(0) && tokenizer.is_control(1) && tokenizer.is_control(2));
     assert!(!tokenizer.is_control(17));
-    assert_eq!(tokenizer.decode(&[1, 2, 0]), "<|im_start|><|im_end|><|endoftext|>");
+    assert_eq!(
+        tokenizer.decode(&[1, 2, 0]),
+        "<|im_start|><|im_end|><|endoftext|>"
+    );
 
     // In plain text a control token's text stays text…
     let ids = tokenizer.encode("<|im_start|>").unwrap();
     assert!(!ids.iter().any(|&id| tokenizer.is_control(id)), "{ids:?}");
     // …unless asked for, as when encoding a rendered template.
-    let ids = tokenizer.encode_with_special_tokens("<|im_start|>user\nHi<|im_end|>\n").unwrap();
+    let ids = tokenizer
+        .encode_with_special_tokens("<|im_start|>user\nHi<|im_end|>\n")
+        .unwrap();
     assert_eq!(ids.first(), Some(&1));
     assert_eq!(ids.iter().filter(|&&id| id == 2).count(), 1);
     assert_eq!(tokenizer.decode(&ids), "<|im_start|>user\nHi<|im_end|>\n");
@@ -94,7 +107,10 @@ fn chat_template_renders_chatml_with_default_system_prompt() {
         Some("You are a helpful AI assistant named SmolLM, trained by Hugging Face")
     );
 
-    let conversation = vec![Message::user("Hi!"), Message::assistant("Hello! How can I help?")];
+    let conversation = vec![
+        Message::user("Hi!"),
+        Message::assistant("Hello! How can I help?"),
+    ];
     let expected = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n\
                     <|im_start|>user\nHi!<|im_end|>\n\
                     <|im_start|>assistant\nHello! How can I help?<|im_end|>\n\
@@ -110,7 +126,10 @@ fn chat_template_renders_chatml_with_default_system_prompt() {
     // The prompt ids are those of the rendered text with control tokens recognised.
     for messages in [conversation, with_system] {
         let ids = MODEL.prompt_tokens(&messages).unwrap();
-        let rendered = MODEL.tokenizer().encode_with_special_tokens(&template.render(&messages)).unwrap();
+        let rendered = MODEL
+            .tokenizer()
+            .encode_with_special_tokens(&template.render(&messages))
+            .unwrap();
         assert_eq!(ids, rendered);
     }
 }
@@ -125,10 +144,16 @@ async fn greedy_decoding_is_deterministic_and_streaming_matches() {
     assert_eq!(MODEL.provider(), "local");
     assert_eq!(MODEL.model(), "SmolLM2-135M-Instruct.Q4_1");
     assert_eq!(first.model, "SmolLM2-135M-Instruct.Q4_1");
-    assert_eq!(first.usage.prompt_tokens as usize, MODEL.prompt_tokens(&request.messages).unwrap().len());
+    assert_eq!(
+        first.usage.prompt_tokens as usize,
+        MODEL.prompt_tokens(&request.messages).unwrap().len()
+    );
     assert!(first.usage.completion_tokens >= 1 && first.usage.completion_tokens <= MAX_TOKENS);
     let reason = first.finish_reason.as_deref();
-    assert!(reason == Some("stop") || reason == Some("length"), "{reason:?}");
+    assert!(
+        reason == Some("stop") || reason == Some("length"),
+        "{reason:?}"
+    );
     if reason == Some("length") {
         assert_eq!(first.usage.completion_tokens, MAX_TOKENS);
     }
@@ -168,12 +193,21 @@ async fn stop_sequences_cut_the_answer() {
     let full = MODEL.chat(&greedy(question())).await.unwrap().text;
     // A stop sequence from the middle of the greedy answer.
     let chars: Vec<(usize, char)> = full.char_indices().collect();
-    assert!(chars.len() >= 8, "answer too short to test stop sequences: {full:?}");
-    let (start, end) = (chars[chars.len() / 2].0, chars.get(chars.len() / 2 + 3).map_or(full.len(), |c| c.0));
+    assert!(
+        chars.len() >= 8,
+        "answer too short to test stop sequences: {full:?}"
+    );
+    let (start, end) = (
+        chars[chars.len() / 2].0,
+        chars.get(chars.len() / 2 + 3).map_or(full.len(), |c| c.0),
+    );
     let stop = full[start..end].to_string();
     let cut = &full[..full.find(&stop).unwrap()];
 
-    let request = ChatRequest { stop: vec![stop.clone()], ..greedy(question()) };
+    let request = ChatRequest {
+        stop: vec![stop.clone()],
+        ..greedy(question())
+    };
     let response = MODEL.chat(&request).await.unwrap();
     assert_eq!(response.text, cut, "stop {stop:?}");
     assert_eq!(response.finish_reason.as_deref(), Some("stop"));
@@ -190,7 +224,10 @@ async fn stop_sequences_cut_the_answer() {
 
 #[tokio::test]
 async fn max_tokens_and_sampling() {
-    let request = ChatRequest { max_tokens: Some(3), ..greedy(vec![Message::user("Write a long story about a dragon.")]) };
+    let request = ChatRequest {
+        max_tokens: Some(3),
+        ..greedy(vec![Message::user("Write a long story about a dragon.")])
+    };
     let response = MODEL.chat(&request).await.unwrap();
     assert_eq!(response.usage.completion_tokens, 3);
     assert_eq!(response.finish_reason.as_deref(), Some("length"));
@@ -211,19 +248,38 @@ async fn max_tokens_and_sampling() {
 #[tokio::test]
 async fn rejects_what_does_not_fit_or_makes_no_sense() {
     let huge = "word ".repeat(5000);
-    let err = MODEL.chat(&greedy(vec![Message::user(huge)])).await.unwrap_err();
+    let err = MODEL
+        .chat(&greedy(vec![Message::user(huge)]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AiError::ContextTooLong(_)), "{err:?}");
-    let err = MODEL.chat_stream(&greedy(vec![Message::user("word ".repeat(5000))])).await.err().unwrap();
+    let err = MODEL
+        .chat_stream(&greedy(vec![Message::user("word ".repeat(5000))]))
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(err, AiError::ContextTooLong(_)), "{err:?}");
 
     let prompt_len = MODEL.prompt_tokens(&question()).unwrap().len();
     let too_many = (MODEL.context_length() - prompt_len + 1) as u32;
-    let err = MODEL.chat(&ChatRequest { max_tokens: Some(too_many), ..greedy(question()) }).await.unwrap_err();
+    let err = MODEL
+        .chat(&ChatRequest {
+            max_tokens: Some(too_many),
+            ..greedy(question())
+        })
+        .await
+        .unwrap_err();
     assert!(matches!(err, AiError::ContextTooLong(_)), "{err:?}");
 
     let err = MODEL.chat(&ChatRequest::new(vec![])).await.unwrap_err();
     assert!(matches!(err, AiError::BadRequest(_)), "{err:?}");
-    let err = MODEL.chat(&ChatRequest { top_p: Some(0.0), ..greedy(question()) }).await.unwrap_err();
+    let err = MODEL
+        .chat(&ChatRequest {
+            top_p: Some(0.0),
+            ..greedy(question())
+        })
+        .await
+        .unwrap_err();
     assert!(matches!(err, AiError::BadRequest(_)), "{err:?}");
 }
 
@@ -231,12 +287,26 @@ async fn rejects_what_does_not_fit_or_makes_no_sense() {
 async fn dropping_the_stream_frees_the_model() {
     // A one-slot model: a second request waits until the first generation ends.
     let model = LocalChatModel::load(&model_path(), LocalChatOptions::default()).unwrap();
-    let long = ChatRequest { max_tokens: Some(4000), ..greedy(vec![Message::user("Count from 1 to 1000.")]) };
+    let long = ChatRequest {
+        max_tokens: Some(4000),
+        ..greedy(vec![Message::user("Count from 1 to 1000.")])
+    };
     let mut stream = model.chat_stream(&long).await.unwrap();
     assert!(matches!(stream.next().await, Some(Ok(ChatChunk::Token(_)))));
     drop(stream);
     // Were the first generation still running, this would wait for ~4000 tokens.
-    let quick = ChatRequest { max_tokens: Some(1), ..greedy(question()) };
-    let response = tokio::time::timeout(std::time::Duration::from_secs(120), model.chat(&quick)).await;
-    assert_eq!(response.expect("the dropped stream's generation stopped").unwrap().usage.completion_tokens, 1);
+    let quick = ChatRequest {
+        max_tokens: Some(1),
+        ..greedy(question())
+    };
+    let response =
+        tokio::time::timeout(std::time::Duration::from_secs(120), model.chat(&quick)).await;
+    assert_eq!(
+        response
+            .expect("the dropped stream's generation stopped")
+            .unwrap()
+            .usage
+            .completion_tokens,
+        1
+    );
 }

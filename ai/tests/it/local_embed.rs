@@ -1,25 +1,36 @@
-//! The embedded all-MiniLM-L6-v2 embedder, run on the real model files.
+//! The embedded all-MiniLM-L6-v2 embedder against the real model files that
+//! `scripts/fetch-models.sh` fetches (`make test` runs it first).
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use morningai_ai::{AiError, Embedder, LocalEmbedder};
 
 const TOLERANCE: f32 = 1e-4;
 
 fn model_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/all-MiniLM-L6-v2")
+    std::env::var_os("MORNINGAI_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"))
+        .join("all-MiniLM-L6-v2")
 }
 
-fn embedder() -> LocalEmbedder {
+/// One model for all tests of this binary.
+static EMBEDDER: LazyLock<LocalEmbedder> = LazyLock::new(|| {
     let dir = model_dir();
     for file in ["model.safetensors", "tokenizer.json"] {
+        let path = dir.join(file);
         assert!(
-            dir.join(file).is_file(),
-            "{} is missing: run scripts/fetch-models.sh (make test does) to fetch the all-MiniLM-L6-v2 model",
-            dir.join(file).display()
+            path.is_file(),
+            "{} is missing: run scripts/fetch-models.sh (make test does)",
+            path.display()
         );
     }
     LocalEmbedder::load(&dir).expect("load all-MiniLM-L6-v2")
+});
+
+fn embedder() -> LocalEmbedder {
+    EMBEDDER.clone()
 }
 
 fn texts(items: &[&str]) -> Vec<String> {

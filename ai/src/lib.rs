@@ -9,6 +9,7 @@ mod error;
 pub mod local_chat;
 pub mod local_embed;
 pub mod openai;
+pub mod provider;
 mod types;
 
 pub use error::AiError;

@@ -2,7 +2,28 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::config::ModelConfig;
 use crate::Config;
+
+#[derive(clap::Args)]
+pub struct ChatArgs {
+    /// What to ask.
+    pub prompt: String,
+    /// A system prompt (default: the model's own).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Most tokens to generate.
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: u32,
+    /// Sampling temperature; 0 is greedy (deterministic).
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    /// Seed for sampling at a temperature above 0.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub models: ModelConfig,
+}
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +50,11 @@ pub enum Command {
         #[arg(long, env = "MORNINGAI_DATA_DIR", default_value = "./data")]
         data_dir: std::path::PathBuf,
     },
+    /// Ask the configured chat model something and stream the answer
+    /// (checks a set-up: the embedded model, or an OpenAI-compatible server).
+    Chat(Box<ChatArgs>),
+    /// Print the API's OpenAPI document (as served at `/api/openapi.json`).
+    Openapi,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -54,6 +80,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("migrations: applied {applied:?}");
             }
+            Ok(())
+        }
+        Command::Chat(args) => {
+            crate::telemetry::init_cli();
+            crate::chat::run(*args).await
+        }
+        Command::Openapi => {
+            let doc = serde_json::to_string_pretty(&crate::http::openapi_document())?;
+            println!("{doc}");
             Ok(())
         }
     }

@@ -62,8 +62,145 @@ pub struct Config {
     #[arg(long, env = "MORNINGAI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// The built dashboard (`npm run build` in `frontend/`), served at `/`.
+    #[arg(long, env = "MORNINGAI_FRONTEND_DIR", default_value = "frontend/dist")]
+    pub frontend_dir: PathBuf,
+
     #[command(flatten)]
     pub queue: QueueConfig,
+
+    #[command(flatten)]
+    pub models: ModelConfig,
+
+    #[command(flatten)]
+    pub usage: UsageConfig,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ChatProvider {
+    /// The embedded model (`MORNINGAI_LOCAL_MODEL_PATH`): offline, no key.
+    Local,
+    /// An OpenAI-compatible server (`MORNINGAI_OPENAI_BASE_URL`).
+    Openai,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EmbedProvider {
+    /// The embedded all-MiniLM-L6-v2 (`MORNINGAI_LOCAL_EMBED_MODEL_DIR`).
+    Local,
+    /// An OpenAI-compatible server's embeddings endpoint.
+    Openai,
+    /// No embeddings (retrieval is keyword-only).
+    None,
+}
+
+/// Which language and embedding models the agents use.
+#[derive(Clone, Debug, Args)]
+pub struct ModelConfig {
+    /// Chat model provider: `local` (embedded, the default) or `openai`.
+    #[arg(
+        long,
+        env = "MORNINGAI_LLM_PROVIDER",
+        value_enum,
+        default_value = "local"
+    )]
+    pub llm_provider: ChatProvider,
+
+    /// Base URL of the OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp server).
+    #[arg(
+        long,
+        env = "MORNINGAI_OPENAI_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
+    pub openai_base_url: String,
+
+    /// API key for the OpenAI-compatible API; never logged.
+    #[arg(long, env = "MORNINGAI_OPENAI_API_KEY", hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+
+    /// Chat model name. Default: `gpt-4o` for `openai`; the file's name for `local`.
+    #[arg(long, env = "MORNINGAI_CHAT_MODEL")]
+    pub chat_model: Option<String>,
+
+    /// Embedding provider: `local` (default), `openai` or `none`.
+    #[arg(
+        long,
+        env = "MORNINGAI_EMBED_PROVIDER",
+        value_enum,
+        default_value = "local"
+    )]
+    pub embed_provider: EmbedProvider,
+
+    /// Embedding model name for `openai` (default `text-embedding-3-small`).
+    #[arg(long, env = "MORNINGAI_EMBED_MODEL")]
+    pub embed_model: Option<String>,
+
+    /// The embedded chat model: any llama-architecture GGUF file.
+    #[arg(
+        long,
+        env = "MORNINGAI_LOCAL_MODEL_PATH",
+        default_value = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    )]
+    pub local_model_path: PathBuf,
+
+    /// The embedded embedder's folder (`model.safetensors`, `tokenizer.json`, `config.json`).
+    #[arg(
+        long,
+        env = "MORNINGAI_LOCAL_EMBED_MODEL_DIR",
+        default_value = "models/all-MiniLM-L6-v2"
+    )]
+    pub local_embed_model_dir: PathBuf,
+
+    /// Model calls this process runs at once (for `local`: generations in parallel).
+    #[arg(long, env = "MORNINGAI_LLM_CONCURRENCY", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub llm_concurrency: u32,
+
+    /// Seconds an OpenAI-compatible request may take (streams: between chunks).
+    #[arg(long, env = "MORNINGAI_LLM_TIMEOUT_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub llm_timeout_secs: u64,
+}
+
+/// Model prices and the default budgets of every tenant (owners and admins
+/// override them per tenant through `PUT /api/usage/budgets`). Unset caps: no cap.
+#[derive(Clone, Debug, Args)]
+pub struct UsageConfig {
+    /// JSON file of model prices in USD per million tokens, extending the
+    /// built-in table: `{"models":{"NAME":{"input_per_mtok":2.5,"output_per_mtok":10}}}`.
+    #[arg(long, env = "MORNINGAI_PRICING_FILE")]
+    pub pricing_file: Option<PathBuf>,
+
+    /// Default cap on model spend per tenant per day (UTC), in USD.
+    #[arg(long, env = "MORNINGAI_BUDGET_DAILY_USD", value_parser = non_negative_usd)]
+    pub budget_daily_usd: Option<f64>,
+
+    /// Default cap on model spend per tenant per hour, in USD.
+    #[arg(long, env = "MORNINGAI_BUDGET_HOURLY_USD", value_parser = non_negative_usd)]
+    pub budget_hourly_usd: Option<f64>,
+
+    /// Default cap on model spend per task, in USD.
+    #[arg(long, env = "MORNINGAI_BUDGET_TASK_USD", value_parser = non_negative_usd)]
+    pub budget_task_usd: Option<f64>,
+
+    /// Default cap on model tokens (prompt + completion) per tenant per day.
+    #[arg(long, env = "MORNINGAI_BUDGET_DAILY_TOKENS")]
+    pub budget_daily_tokens: Option<u64>,
+
+    /// Default cap on model tokens per tenant per hour.
+    #[arg(long, env = "MORNINGAI_BUDGET_HOURLY_TOKENS")]
+    pub budget_hourly_tokens: Option<u64>,
+
+    /// Default cap on model tokens per task.
+    #[arg(long, env = "MORNINGAI_BUDGET_TASK_TOKENS")]
+    pub budget_task_tokens: Option<u64>,
+}
+
+fn non_negative_usd(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(usd) if usd.is_finite() && usd >= 0.0 => Ok(usd),
+        _ => Err(format!(
+            "`{value}` is not an amount in USD (a number, 0 or more)"
+        )),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

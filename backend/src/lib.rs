@@ -2,10 +2,12 @@
 //! command (`serve`, `migrate`). Nothing imports this crate.
 
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod jobs;
+pub mod models;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;

@@ -18,3 +18,14 @@ pub fn init(production: bool) {
         builder.try_init()
     };
 }
+
+/// For commands whose stdout is their output (`morningai chat`): warnings
+/// and errors only, on stderr.
+pub fn init_cli() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

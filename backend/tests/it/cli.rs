@@ -132,3 +132,19 @@ fn migrate_then_serve_answers_health_and_stops_on_sigterm() {
     assert!(healthy, "server never became ready");
     assert!(status.success(), "exit after SIGTERM: {status}");
 }
+
+#[test]
+fn openapi_prints_the_served_document_as_json() {
+    let out = morningai().args(["openapi"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        doc,
+        serde_json::to_value(morningai_backend::http::openapi_document()).unwrap()
+    );
+}

@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod chat;
 mod cli;
 mod failures;
 mod input;

@@ -1,0 +1,103 @@
+//! The configured models ([`ModelConfig`] → `morningai_ai` settings).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use morningai_ai::provider::{
+    self, ChatSettings, EmbedSettings, DEFAULT_OPENAI_CHAT_MODEL, DEFAULT_OPENAI_EMBED_MODEL,
+};
+use morningai_ai::{ChatModel, Embedder, LocalChatOptions};
+
+use crate::config::{ChatProvider, EmbedProvider, ModelConfig};
+
+/// The models this process's agents use.
+#[derive(Clone)]
+pub struct Models {
+    pub chat: Arc<dyn ChatModel>,
+    pub embedder: Option<Arc<dyn Embedder>>,
+}
+
+impl std::fmt::Debug for Models {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Models")
+            .field(
+                "chat",
+                &format_args!("{}/{}", self.chat.provider(), self.chat.model()),
+            )
+            .field(
+                "embedder",
+                &self
+                    .embedder
+                    .as_ref()
+                    .map(|e| format!("{}/{}", e.provider(), e.model())),
+            )
+            .finish()
+    }
+}
+
+impl ModelConfig {
+    fn openai(&self) -> morningai_ai::openai::OpenAiConfig {
+        provider::openai_config(
+            &self.openai_base_url,
+            self.openai_api_key.clone(),
+            Duration::from_secs(self.llm_timeout_secs),
+        )
+    }
+
+    pub fn chat_settings(&self) -> ChatSettings {
+        match self.llm_provider {
+            ChatProvider::Local => ChatSettings::Local {
+                path: self.local_model_path.clone(),
+                options: LocalChatOptions {
+                    concurrency: self.llm_concurrency as usize,
+                    ..LocalChatOptions::default()
+                },
+            },
+            ChatProvider::Openai => ChatSettings::OpenAi {
+                config: self.openai(),
+                model: self
+                    .chat_model
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_OPENAI_CHAT_MODEL.to_string()),
+            },
+        }
+    }
+
+    pub fn embed_settings(&self) -> EmbedSettings {
+        match self.embed_provider {
+            EmbedProvider::Local => EmbedSettings::Local {
+                dir: self.local_embed_model_dir.clone(),
+            },
+            EmbedProvider::Openai => EmbedSettings::OpenAi {
+                config: self.openai(),
+                model: self
+                    .embed_model
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_OPENAI_EMBED_MODEL.to_string()),
+            },
+            EmbedProvider::None => EmbedSettings::None,
+        }
+    }
+
+    /// Builds the models (the embedded ones load on first use). Warns at once
+    /// when an embedded model's file is missing, so the operator hears of it
+    /// before the first task fails on it.
+    pub fn build(&self) -> anyhow::Result<Models> {
+        if self.llm_provider == ChatProvider::Local && !self.local_model_path.is_file() {
+            tracing::warn!(
+                path = %self.local_model_path.display(),
+                "the local chat model is missing: run scripts/fetch-models.sh (make run does); \
+                 tasks that need a model will fail until it is there"
+            );
+        }
+        if self.llm_provider == ChatProvider::Openai && self.openai_api_key.is_none() {
+            tracing::warn!(
+                base_url = %self.openai_base_url,
+                "MORNINGAI_OPENAI_API_KEY is not set; only servers that need no key will answer"
+            );
+        }
+        let chat = provider::chat_model(&self.chat_settings())?;
+        let embedder = provider::embedder(&self.embed_settings())?;
+        Ok(Models { chat, embedder })
+    }
+}

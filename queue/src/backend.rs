@@ -108,7 +108,8 @@ pub trait QueueBackend: Send + Sync + 'static {
     async fn counts(&self, scope: JobScope) -> QueueResult<Vec<QueueCount>>;
 
     /// Housekeeping, run periodically by workers: reclaims jobs whose lease
-    /// expired and deletes finished jobs whose result TTL passed.
+    /// expired, deletes finished jobs whose result TTL passed, and forgets
+    /// workers silent for [`FORGET_WORKERS_AFTER`].
     async fn maintain(&self) -> QueueResult<()>;
 
     /// Registers a worker or records its heartbeat.
@@ -116,6 +117,11 @@ pub trait QueueBackend: Send + Sync + 'static {
     async fn unregister_worker(&self, id: &str) -> QueueResult<()>;
     async fn workers(&self) -> QueueResult<Vec<WorkerInfo>>;
 }
+
+/// A worker without a heartbeat for this long is dropped from the registry.
+/// Until then the admin API lists it as `stale` (silent for over a lease), so
+/// a killed worker is visible for a while and then goes away by itself.
+pub const FORGET_WORKERS_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Checks what every backend requires of a new job.
 pub(crate) fn validate(job: &NewJob) -> QueueResult<()> {

@@ -119,6 +119,13 @@ impl QueueBackend for DatabaseQueue {
             tracing::warn!(reclaimed, "reclaimed jobs whose worker lost its lease");
         }
         self.store.purge_expired_results(now).await?;
+        let forgotten = self
+            .store
+            .prune_workers(now - crate::backend::FORGET_WORKERS_AFTER.as_millis() as i64)
+            .await?;
+        if forgotten > 0 {
+            tracing::info!(forgotten, "forgot workers silent for a day");
+        }
         Ok(())
     }
 

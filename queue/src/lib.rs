@@ -18,7 +18,7 @@ mod redis_backend;
 mod retry;
 mod worker;
 
-pub use backend::{Enqueued, QueueBackend, QueueError, QueueResult};
+pub use backend::{Enqueued, QueueBackend, QueueError, QueueResult, FORGET_WORKERS_AFTER};
 pub use database::DatabaseQueue;
 pub use handler::{Handlers, JobContext, JobError, JobHandler};
 pub use morningai_core::{Job, JobId, JobStatus, NewJob, QueueCount, WorkerInfo};

@@ -419,6 +419,29 @@ impl std::fmt::Debug for RedisQueue {
 }
 
 impl RedisQueue {
+    /// Drops registry entries silent for [`crate::backend::FORGET_WORKERS_AFTER`].
+    /// A worker that heartbeats between the read and the delete registers
+    /// again on its next heartbeat, so the race costs nothing.
+    async fn forget_silent_workers(&self, now: i64) -> QueueResult<()> {
+        let cutoff = now - crate::backend::FORGET_WORKERS_AFTER.as_millis() as i64;
+        let silent: Vec<String> = self
+            .workers()
+            .await?
+            .into_iter()
+            .filter(|w| w.last_heartbeat_ms < cutoff)
+            .map(|w| w.id)
+            .collect();
+        if !silent.is_empty() {
+            redis::cmd("HDEL")
+                .arg(self.key("workers"))
+                .arg(&silent)
+                .query_async::<()>(&mut self.conn())
+                .await?;
+            tracing::info!(forgotten = silent.len(), "forgot workers silent for a day");
+        }
+        Ok(())
+    }
+
     /// Connects to `url` (`redis://…`); every key starts with `{prefix}:`.
     /// Fails if Redis does not answer.
     pub async fn connect(url: &str, prefix: &str) -> QueueResult<RedisQueue> {
@@ -849,7 +872,7 @@ impl QueueBackend for RedisQueue {
                 break;
             }
         }
-        Ok(())
+        self.forget_silent_workers(now).await
     }
 
     async fn register_worker(&self, worker: &WorkerInfo) -> QueueResult<()> {

@@ -394,6 +394,16 @@ macro_rules! impl_job_store {
                 Ok(())
             }
 
+            async fn prune_workers(&self, heartbeat_before_ms: i64) -> StoreResult<u64> {
+                let mut tx = self.begin(Scope::jobs(JobScope::System).writing()).await?;
+                let done = sqlx::query("DELETE FROM queue_workers WHERE last_heartbeat_ms < $1")
+                    .bind(heartbeat_before_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
             async fn workers(&self) -> StoreResult<Vec<WorkerInfo>> {
                 let mut tx = self.begin(Scope::jobs(JobScope::System)).await?;
                 let rows = sqlx::query_as::<_, WorkerRow>(

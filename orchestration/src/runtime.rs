@@ -144,11 +144,27 @@ impl Runtime {
             if stop.is_cancelled() {
                 return Ok(RunOutcome::Suspended);
             }
-            let current = self
+            if cp.step >= graph.step_limit() {
+                let message = format!(
+                    "step limit of {} reached before node {}: the graph may loop forever",
+                    graph.step_limit(),
+                    cp.next
+                );
+                return self.fail(&task, &message).await;
+            }
+
+            let node = cp.next.clone();
+            // One transaction: the task now, the answer to this checkpoint's
+            // question (if any), and the node.started event.
+            let (current, approval) = self
                 .store
-                .task(tenant, task.id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("task vanished"))?;
+                .start_node(
+                    tenant,
+                    task.id,
+                    cp.id,
+                    json!({ "node": node, "step": cp.step + 1 }),
+                )
+                .await?;
             if current.status.is_final() {
                 return Ok(RunOutcome::AlreadyFinal);
             }
@@ -165,17 +181,7 @@ impl Runtime {
                     .await?;
                 return Ok(RunOutcome::Canceled);
             }
-            if cp.step >= graph.step_limit() {
-                let message = format!(
-                    "step limit of {} reached before node {}: the graph may loop forever",
-                    graph.step_limit(),
-                    cp.next
-                );
-                return self.fail(&task, &message).await;
-            }
-
-            let node = cp.next.clone();
-            let resume = match self.store.approval(tenant, task.id, cp.id).await? {
+            let resume = match approval {
                 Some(a) if a.status != morningai_core::ApprovalStatus::Pending => Some(Resume {
                     approved: a.status == morningai_core::ApprovalStatus::Approved,
                     input: a.decision_input,
@@ -183,14 +189,6 @@ impl Runtime {
                 _ => None,
             };
             let resumed = resume.is_some();
-            self.store
-                .append_task_event(
-                    tenant,
-                    task.id,
-                    "node.started",
-                    json!({ "node": node, "step": cp.step + 1 }),
-                )
-                .await?;
             let logs: Arc<Mutex<Vec<String>>> = Arc::default();
             let sink = logs.clone();
             let ctx = NodeCtx {

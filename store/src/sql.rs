@@ -21,6 +21,12 @@ pub(crate) struct Scope<'a> {
     pub write: bool,
     /// Acting for every tenant (the queue's own work).
     pub system: bool,
+    /// Commit without waiting for the log to reach disk (PostgreSQL's
+    /// `synchronous_commit = off`; SQLite in WAL mode already works so). Only
+    /// for writes whose loss in a crash of the database server itself means
+    /// redoing work, never losing accepted work: run checkpoints (the node
+    /// runs again) and progress events. A crashed worker loses nothing.
+    pub relaxed: bool,
 }
 
 impl Scope<'_> {
@@ -50,6 +56,14 @@ impl Scope<'_> {
     pub fn writing(self) -> Self {
         Self {
             write: true,
+            ..self
+        }
+    }
+
+    /// See [`Scope::relaxed`].
+    pub fn relaxed(self) -> Self {
+        Self {
+            relaxed: true,
             ..self
         }
     }

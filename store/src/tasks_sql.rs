@@ -327,7 +327,9 @@ macro_rules! impl_task_store {
                 events: &[(String, serde_json::Value)],
             ) -> StoreResult<Vec<TaskEvent>> {
                 let task = checkpoint.task_id;
-                let mut tx = self.begin(Scope::tenant(tenant, None).writing()).await?;
+                let mut tx = self
+                    .begin(Scope::tenant(tenant, None).writing().relaxed())
+                    .await?;
                 let counted = sqlx::query(
                     "UPDATE tasks SET checkpoint_count = checkpoint_count + 1, updated_at = $3
                      WHERE tenant_id = $1 AND id = $2",
@@ -422,6 +424,26 @@ macro_rules! impl_task_store {
                 let event = event_in(&mut tx, tenant, task, kind, data).await?;
                 tx.commit().await?;
                 Ok(event)
+            }
+
+            async fn start_node(
+                &self,
+                tenant: TenantId,
+                task: TaskId,
+                checkpoint: CheckpointId,
+                started: serde_json::Value,
+            ) -> StoreResult<(Task, Option<Approval>)> {
+                let mut tx = self
+                    .begin(Scope::tenant(tenant, None).writing().relaxed())
+                    .await?;
+                let current = task_in(&mut tx, tenant, task).await?.ok_or(StoreError::NotFound)?;
+                if current.status.is_final() || current.cancel_requested {
+                    return Ok((current, None));
+                }
+                let approval = approval_in(&mut tx, tenant, task, checkpoint).await?;
+                event_in(&mut tx, tenant, task, "node.started", started).await?;
+                tx.commit().await?;
+                Ok((current, approval))
             }
 
             async fn task_events(

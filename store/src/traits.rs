@@ -331,6 +331,17 @@ pub trait TaskStore: Send + Sync {
         task: TaskId,
         checkpoint: CheckpointId,
     ) -> StoreResult<Option<Approval>>;
+    /// A run is about to execute the node after `checkpoint`, in one
+    /// transaction: the task as it is now, the decision on that checkpoint's
+    /// question if there is one, and — unless the task has ended or a cancel
+    /// was requested — a `node.started` event with `started` as its data.
+    async fn start_node(
+        &self,
+        tenant: TenantId,
+        task: TaskId,
+        checkpoint: CheckpointId,
+        started: serde_json::Value,
+    ) -> StoreResult<(Task, Option<Approval>)>;
     /// Newest first.
     async fn approvals(
         &self,

@@ -118,17 +118,21 @@ impl PgStore {
             || scope.user.is_some()
             || scope.key_hash.is_some()
             || scope.system
+            || scope.relaxed
         {
+            // One round trip for every setting (CASE only evaluates the branch taken).
             sqlx::query(
                 "SELECT set_config('app.tenant_id', $1, true),
                         set_config('app.user_id', $2, true),
                         set_config('app.api_key_hash', $3, true),
-                        set_config('app.system', $4, true)",
+                        set_config('app.system', $4, true),
+                        CASE WHEN $5 THEN set_config('synchronous_commit', 'off', true) END",
             )
             .bind(scope.tenant.map(|t| t.to_string()).unwrap_or_default())
             .bind(scope.user.map(|u| u.to_string()).unwrap_or_default())
             .bind(scope.key_hash.unwrap_or_default())
             .bind(if scope.system { "on" } else { "" })
+            .bind(scope.relaxed)
             .execute(&mut *tx)
             .await?;
         }

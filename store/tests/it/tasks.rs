@@ -48,6 +48,7 @@ task_cases!(
     cancel_by_status,
     tenants_cannot_reach_each_others_tasks,
     sql_metacharacters_in_tasks_are_stored_verbatim,
+    start_node_reads_the_task_and_answer_and_logs_the_start,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
@@ -1230,4 +1231,48 @@ async fn sql_metacharacters_in_tasks_are_stored_verbatim(store: &dyn Store) {
     assert_eq!(failed.error.as_deref(), Some(nasty));
     assert_eq!(failed.result, Some(input));
     assert_eq!(store.task(t, task.id).await.unwrap(), Some(failed));
+}
+
+async fn start_node_reads_the_task_and_answer_and_logs_the_start(store: &dyn Store) {
+    let ctx = tenant(store, "a").await;
+    let t = ctx.tenant_id;
+    let task = running(store, &ctx, "deploy").await;
+    let c1 = checkpoint(task.id, 1, None);
+    store.save_checkpoint(t, &c1, &[]).await.unwrap();
+
+    // No question asked at this checkpoint: the task, no answer, one event.
+    let (now, answer) = store
+        .start_node(t, task.id, c1.id, json!({ "node": "plan", "step": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(
+        (now.id, now.status, answer),
+        (task.id, TaskStatus::Running, None)
+    );
+    let events = store.task_events(t, task.id, 0, 100).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), &last.data),
+        ("node.started", &json!({ "node": "plan", "step": 1 }))
+    );
+
+    // A cancel was requested: the task says so and nothing is logged.
+    store.request_task_cancel(&ctx, task.id).await.unwrap();
+    let before = event_kinds(store, &ctx, task.id).await;
+    let (now, answer) = store
+        .start_node(t, task.id, c1.id, json!({ "node": "plan", "step": 1 }))
+        .await
+        .unwrap();
+    assert!(now.cancel_requested);
+    assert_eq!(answer, None);
+    assert_eq!(event_kinds(store, &ctx, task.id).await, before);
+
+    // Another tenant's task does not exist.
+    let other = tenant(store, "b").await;
+    assert_not_found(
+        store
+            .start_node(other.tenant_id, task.id, c1.id, json!({}))
+            .await,
+        "start a node of another tenant's task",
+    );
 }

@@ -55,6 +55,10 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            // No ping before each use: it would add a round trip to every
+            // transaction. A connection that broke meanwhile (server restart)
+            // fails its first statement and is dropped from the pool.
+            .test_before_acquire(false)
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(format!("SET ROLE {APP_ROLE}").as_str())

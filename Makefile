@@ -2,15 +2,37 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: run test test-inner lint bench migrate models
+.PHONY: run test test-inner lint bench migrate models frontend test-frontend api
 
-run: models
+run: models frontend
 	$(CARGO) run --release --bin morningai -- serve
 
+# The dashboard, built to frontend/dist, which `morningai serve` serves at /.
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
 # Tests need PostgreSQL + Redis: reuse DATABASE_URL/REDIS_URL if they answer,
-# else the script starts throwaway servers and stops them afterwards.
+# else the script starts throwaway servers and stops them afterwards. The
+# dashboard's checks run after the Rust tests, even when those fail.
 test: models
-	$(SHELL) scripts/test-services.sh run -- $(MAKE) --no-print-directory test-inner
+	@status=0; \
+	$(SHELL) scripts/test-services.sh run -- $(MAKE) --no-print-directory test-inner || status=$$?; \
+	$(MAKE) --no-print-directory test-frontend || status=$$?; \
+	exit $$status
+
+# ESLint, tsc, Vitest, the API types against the backend's OpenAPI document,
+# then the browser suite (Debian's Chromium, installed if missing, against a
+# real `morningai serve`; screenshots in frontend/test-results/).
+test-frontend:
+	$(CARGO) build --bin morningai
+	cd frontend && npm ci --no-audit --no-fund && npm run --silent lint && npm run --silent typecheck && npm test
+	cd frontend && MORNINGAI_BIN=$(CURDIR)/target/debug/morningai npm run --silent api:check
+	cd frontend && MORNINGAI_BIN=$(CURDIR)/target/debug/morningai npm run --silent e2e
+
+# Regenerates the dashboard's API types (frontend/openapi.json, src/api/schema.ts) from the backend.
+api:
+	$(CARGO) build --bin morningai
+	cd frontend && MORNINGAI_BIN=$(CURDIR)/target/debug/morningai npm run --silent api:update
 
 # Prefers nextest; falls back to cargo test. Always prints the PostgreSQL test count
 # (tests whose binary id or path contains "postgres") so silently missing ones show up.

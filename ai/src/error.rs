@@ -40,9 +40,32 @@ pub enum AiError {
     /// An embedded model failed to load or run.
     #[error("local model: {0}")]
     Local(String),
+    /// The usage ledger (budgets, spend, the response cache) could not be
+    /// read or written; a call whose budget cannot be checked is not sent.
+    #[error("usage ledger unavailable: {0}")]
+    Ledger(String),
 }
 
 impl AiError {
+    /// A stable name for the kind, as recorded with failed model calls and
+    /// returned as an API error code (`budget_exceeded`, `rate_limited`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AiError::Authentication(_) => "authentication",
+            AiError::RateLimited { .. } => "rate_limited",
+            AiError::ContextTooLong(_) => "context_too_long",
+            AiError::BadRequest(_) => "bad_request",
+            AiError::Server(_) => "server",
+            AiError::Timeout(_) => "timeout",
+            AiError::Network(_) => "network",
+            AiError::InvalidResponse(_) => "invalid_response",
+            AiError::BudgetExceeded(_) => "budget_exceeded",
+            AiError::Canceled => "canceled",
+            AiError::Local(_) => "local",
+            AiError::Ledger(_) => "ledger",
+        }
+    }
+
     /// Whether trying the same request again later may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(

@@ -11,6 +11,7 @@ pub mod models;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;
+pub mod usage;
 
 pub use config::Config;
 pub use http::{router, AppState};

@@ -79,3 +79,7 @@ id_type!(
     /// A checkpoint of a task's run.
     CheckpointId
 );
+id_type!(
+    /// One recorded call to a chat or embedding model.
+    ModelCallId
+);

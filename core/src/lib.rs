@@ -10,9 +10,12 @@ pub mod model;
 pub mod role;
 pub mod task;
 pub mod tenant;
+pub mod usage;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, AuditId, CheckpointId, JobId, SessionId, TaskId, TenantId, UserId};
+pub use ids::{
+    ApiKeyId, AuditId, CheckpointId, JobId, ModelCallId, SessionId, TaskId, TenantId, UserId,
+};
 pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};
 pub use role::{Role, UnknownRole};
@@ -20,3 +23,7 @@ pub use task::{
     Approval, ApprovalStatus, Checkpoint, NewTask, Task, TaskEvent, TaskStatus, UnknownTaskStatus,
 };
 pub use tenant::{Principal, TenantCtx};
+pub use usage::{
+    Budget, BudgetPatch, CallKind, CallOutcome, MicroUsd, ModelCall, Spend, Spent, UsageReport,
+    UsageTotals,
+};

@@ -4,11 +4,13 @@
 //! checkpoint after every node, interrupts for human approval, cancellation
 //! and replay ([`runtime`]); and the agent graphs themselves ([`graphs`]).
 //!
-//! A task is one graph run, executed by a queue job (`task.run`). Depends on
-//! `core`, `store` and `queue`.
+//! A task is one graph run, executed by a queue job (`task.run`). Model calls
+//! are metered and cached over the store ([`ledger`]). Depends on `core`,
+//! `store`, `queue` and `ai`.
 
 pub mod graph;
 pub mod graphs;
+pub mod ledger;
 pub mod registry;
 pub mod runtime;
 pub mod submit;
@@ -16,6 +18,7 @@ pub mod submit;
 pub use graph::{
     Graph, GraphBuilder, GraphError, NodeCtx, NodeError, NodeOutput, NodePolicy, Resume, END, START,
 };
+pub use ledger::StoreLedger;
 pub use registry::{DynGraph, Registry, StepOutcome};
 pub use runtime::{RunOutcome, Runtime};
 pub use submit::{SubmitError, TaskRequest, TASK_JOB_KIND};

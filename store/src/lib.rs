@@ -13,6 +13,7 @@ mod sql;
 mod sqlite;
 mod tasks_sql;
 mod traits;
+mod usage_sql;
 
 /// Throwaway databases for tests of this and other crates.
 pub mod testing;

@@ -6,9 +6,10 @@
 
 use async_trait::async_trait;
 use morningai_core::{
-    ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Checkpoint, CheckpointId, Email, Job,
-    JobId, JobStatus, Member, Membership, NewJob, NewTask, QueueCount, Role, Session, SessionId,
-    Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId, User, UserId, WorkerInfo,
+    ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Budget, BudgetPatch, Checkpoint,
+    CheckpointId, Email, Job, JobId, JobStatus, Member, Membership, ModelCall, NewJob, NewTask,
+    QueueCount, Role, Session, SessionId, Spent, Task, TaskEvent, TaskId, TaskStatus, Tenant,
+    TenantCtx, TenantId, UsageReport, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -356,6 +357,47 @@ pub trait TaskStore: Send + Sync {
     async fn request_task_cancel(&self, ctx: &TenantCtx, id: TaskId) -> StoreResult<Task>;
 }
 
+/// Model usage and cost (an append-only ledger of model calls), per-tenant
+/// budget overrides and the response cache. Times are Unix milliseconds;
+/// the hour and day windows are UTC clock hours and days.
+#[async_trait]
+pub trait UsageStore: Send + Sync {
+    async fn record_model_call(&self, call: &ModelCall) -> StoreResult<()>;
+    /// What `tenant` spent (billed calls: `ok` and `error`) in the hour and
+    /// the day holding `now_ms`, and what `task` spent in all (zero for `None`).
+    async fn spent(
+        &self,
+        tenant: TenantId,
+        task: Option<TaskId>,
+        now_ms: i64,
+    ) -> StoreResult<Spent>;
+    /// Usage of calls made in `[from_ms, to_ms)`: in total, per day, per
+    /// model, per task (the costliest 200).
+    async fn usage(&self, tenant: TenantId, from_ms: i64, to_ms: i64) -> StoreResult<UsageReport>;
+    /// The caps this tenant overrides (`None` = the configured default).
+    async fn budget_overrides(&self, tenant: TenantId) -> StoreResult<Budget>;
+    /// Applies `patch` to the tenant's overrides and writes an audit entry,
+    /// in one transaction; returns the overrides now in force.
+    async fn update_budget_overrides(
+        &self,
+        ctx: &TenantCtx,
+        patch: &BudgetPatch,
+    ) -> StoreResult<Budget>;
+    async fn cached_response(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> StoreResult<Option<serde_json::Value>>;
+    /// Stores (or replaces) the answer under `key`.
+    async fn cache_response(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        response: &serde_json::Value,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
     HealthStore
@@ -366,6 +408,7 @@ pub trait Store:
     + AuditStore
     + JobStore
     + TaskStore
+    + UsageStore
 {
 }
 
@@ -378,5 +421,6 @@ impl<T> Store for T where
         + AuditStore
         + JobStore
         + TaskStore
+        + UsageStore
 {
 }

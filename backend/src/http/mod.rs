@@ -7,17 +7,19 @@ mod audit;
 mod auth;
 mod error;
 mod extract;
+mod frontend;
 mod health;
 mod openapi;
 mod queue;
 mod tasks;
 mod tenant;
+mod usage;
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, Request, Response, Uri};
+use axum::http::{header, Request, Response};
 use axum::Router;
 use morningai_orchestration::Runtime;
 use morningai_queue::Queue;
@@ -92,6 +94,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(queue::router())
         .merge(tasks::router())
         .merge(approvals::router())
+        .merge(usage::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.
@@ -104,7 +107,8 @@ pub fn router(state: AppState) -> Router {
     let (routes, openapi) = api().split_for_parts();
     routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
-        .fallback(|uri: Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) })
+        // The dashboard; unknown `/api` paths get `ApiError::RouteNotFound` there.
+        .fallback_service(frontend::service(state.config.frontend_dir.clone()))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The tenant's audit log"),
         (name = "queue", description = "Background jobs and workers"),
         (name = "tasks", description = "Agent runs: tasks, checkpoints, events, approvals"),
+        (name = "usage", description = "Model usage, cost and budgets"),
     )
 )]
 pub struct ApiDoc;

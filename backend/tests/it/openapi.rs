@@ -40,6 +40,9 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/tasks/{id}/events"),
     ("get", "/api/task-kinds"),
     ("get", "/api/approvals"),
+    ("get", "/api/usage"),
+    ("get", "/api/usage/budgets"),
+    ("put", "/api/usage/budgets"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String)> {

@@ -1,4 +1,6 @@
-//! The runtime on real stores: durable runs, interrupts, cancel, replay.
+//! The runtime on real stores: durable runs, interrupts, cancel, replay;
+//! model calls metered and cached over the store.
 
+mod ledger;
 mod redis_queue;
 mod runtime;

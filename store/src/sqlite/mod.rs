@@ -147,3 +147,9 @@ mod job_queries {
 mod task_queries {
     crate::tasks_sql::impl_task_store!(super::SqliteStore, sqlx::Sqlite, queries, job_queries);
 }
+
+/// The usage store's queries (`crate::usage_sql`), instantiated for this
+/// backend; budget changes audit through `queries`.
+mod usage_queries {
+    crate::usage_sql::impl_usage_store!(super::SqliteStore, sqlx::Sqlite, queries);
+}

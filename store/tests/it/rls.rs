@@ -3,9 +3,12 @@
 //! tenant B's rows in any tenant-owned table, even with raw SQL that has no
 //! WHERE clause; a transaction with no tenant set sees nothing.
 
-use morningai_core::{Checkpoint, CheckpointId, Email, NewJob, NewTask, Role, TaskId, TenantCtx};
+use morningai_core::{
+    BudgetPatch, CallKind, CallOutcome, Checkpoint, CheckpointId, Email, MicroUsd, ModelCall,
+    ModelCallId, NewJob, NewTask, Role, TaskId, TenantCtx,
+};
 use morningai_store::testing::TempPostgres;
-use morningai_store::{AccountStore, ApiKeyStore, SessionStore, TaskStore};
+use morningai_store::{AccountStore, ApiKeyStore, SessionStore, TaskStore, UsageStore};
 use morningai_store::{JobDelivery, NewApiKey};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
@@ -46,6 +49,7 @@ async fn world() -> World {
             .await
             .unwrap();
         task_rows(&db, &ctx).await;
+        usage_rows(&db, &ctx).await;
         ctxs.push(ctx);
     }
     World {
@@ -109,6 +113,38 @@ async fn task_rows(db: &TempPostgres, ctx: &TenantCtx) {
         .unwrap();
 }
 
+/// A model call, a budget override and a cached answer of `ctx`'s tenant.
+async fn usage_rows(db: &TempPostgres, ctx: &TenantCtx) {
+    db.store
+        .record_model_call(&ModelCall {
+            id: ModelCallId::new(),
+            tenant_id: ctx.tenant_id,
+            task_id: None,
+            trace_id: None,
+            provider: "openai".into(),
+            model: "gpt-4o".into(),
+            kind: CallKind::Chat,
+            prompt_tokens: 1,
+            completion_tokens: 1,
+            cost: MicroUsd(1),
+            latency_ms: 1,
+            outcome: CallOutcome::Ok,
+            error_code: None,
+            created_at_ms: 1,
+        })
+        .await
+        .unwrap();
+    let patch = BudgetPatch {
+        daily_usd: Some(Some(MicroUsd(1))),
+        ..BudgetPatch::default()
+    };
+    db.store.update_budget_overrides(ctx, &patch).await.unwrap();
+    db.store
+        .cache_response(ctx.tenant_id, "k", &serde_json::json!({}), 1)
+        .await
+        .unwrap();
+}
+
 /// (table, the column naming its tenant, an INSERT of a row for tenant $1 by user $2)
 const TABLES: &[(&str, &str, &str)] = &[
     ("tenants", "id", "INSERT INTO tenants (id, name) VALUES ($1, 'x') ON CONFLICT DO NOTHING"),
@@ -120,6 +156,9 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("task_checkpoints", "tenant_id", "INSERT INTO task_checkpoints (id, tenant_id, task_id, seq, node, next, step, state) VALUES (gen_random_uuid(), $1, gen_random_uuid(), 1, 'n', 'm', 1, '{}')"),
     ("task_events", "tenant_id", "INSERT INTO task_events (tenant_id, task_id, seq, kind) VALUES ($1, gen_random_uuid(), 1, 'x')"),
     ("approvals", "tenant_id", "INSERT INTO approvals (checkpoint_id, tenant_id, task_id, node, payload, status) VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'n', '{}', 'pending')"),
+    ("model_calls", "tenant_id", "INSERT INTO model_calls (id, tenant_id, provider, model, kind, prompt_tokens, completion_tokens, cost_micros, latency_ms, outcome, created_at_ms) VALUES (gen_random_uuid(), $1, 'p', 'm', 'chat', 0, 0, 0, 0, 'ok', 0)"),
+    ("budgets", "tenant_id", "INSERT INTO budgets (tenant_id, updated_by, updated_at_ms) VALUES ($1, $2, 0)"),
+    ("model_cache", "tenant_id", "INSERT INTO model_cache (tenant_id, key, response, created_at_ms) VALUES ($1, gen_random_uuid()::text, '{}', 0)"),
 ];
 
 /// A transaction as the application role, scoped to `ctx` (or to nothing).

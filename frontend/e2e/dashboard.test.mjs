@@ -1,0 +1,269 @@
+// The dashboard end to end: real headless Chromium (Debian's, driven by
+// playwright-core) against a real `morningai serve` on a fresh SQLite database.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RESULTS = join(ROOT, 'test-results', 'e2e');
+const BIN = process.env.MORNINGAI_BIN ?? resolve(ROOT, '../target/debug/morningai');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+const PASSWORD = 'correct horse battery';
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+let server;
+let userDataDir;
+let context; // Ada, of Acme: the persistent context of a fresh profile
+let other; // Bob, of Globex: an isolated context (own cookies) on a phone, in dark mode
+const pageErrors = [];
+const state = {};
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true });
+}
+
+function watchErrors(page, who) {
+  page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) pageErrors.push(`${who} console: ${m.text()}`);
+  });
+}
+
+async function signUp(page, { tenant, email }) {
+  await page.goto(`${server.base}/signup`);
+  await page.getByLabel('Organisation').fill(tenant);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+}
+
+/** Starts an echo task from the form and returns its id (the page is on the task). */
+async function createEcho(page, { message, rounds = '3', delayMs = '300', approval = false }) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+  await page.getByRole('link', { name: 'New task' }).click();
+  await page.getByLabel('Message').fill(message);
+  await page.getByLabel('Rounds').fill(rounds);
+  await page.getByLabel('Delay per round (ms)').fill(delayMs);
+  if (approval) await page.getByLabel('Ask for approval before finishing').check();
+  await page.getByRole('button', { name: 'Start task' }).click();
+  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+  return page.url().match(UUID)[0];
+}
+
+const heading = (page) => page.getByRole('heading', { level: 1 });
+
+before(async () => {
+  mkdirSync(RESULTS, { recursive: true });
+  server = await startServer({ bin: BIN, frontendDir: join(ROOT, 'dist'), logFile: join(RESULTS, 'server.log') });
+  userDataDir = mkdtempSync(join(tmpdir(), 'morningai-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 900 },
+    colorScheme: 'light',
+  });
+  context.setDefaultTimeout(20_000);
+  other = await context.browser().newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
+  other.setDefaultTimeout(20_000);
+});
+
+after(async () => {
+  await other?.close().catch(() => {});
+  await context?.close().catch(() => {});
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  await server?.stop();
+});
+
+describe('dashboard', { concurrency: false }, () => {
+  test('sign up, run an echo task, watch its timeline reach done, open it', { timeout: 90_000 }, async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    watchErrors(page, 'ada');
+    await page.goto(`${server.base}/`);
+    await page.waitForURL('**/login');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByText('the first sign-up creates your organisation').waitFor();
+    await shot(page, '01-login');
+
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForURL('**/signup');
+    await page.getByLabel('Organisation').fill('Acme');
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByText('No tasks yet').waitFor();
+    await shot(page, '02-overview-empty');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+    await page.getByText('No tasks yet').waitFor();
+    const taskId = await createEcho(page, { message: 'hello from the browser', rounds: '3', delayMs: '1000' });
+    state.taskId = taskId;
+
+    // Live: the page opens on the unfinished run (it takes ~3 s) and sees it
+    // end without a reload. (The approval test below sees it continue live too.)
+    await heading(page).locator('[data-status="queued"], [data-status="running"]').waitFor({ timeout: 2_000 });
+    await page.locator('li[data-kind="node"]').first().waitFor();
+    await shot(page, '03-task-running');
+    await page.locator('li[data-kind="task.done"]').waitFor({ timeout: 30_000 });
+    await heading(page).locator('[data-status="done"]').waitFor();
+    await page.getByText('Finished', { exact: true }).waitFor();
+
+    const nodes = await page.locator('li[data-kind="node"] .font-mono.font-semibold').allTextContents();
+    assert.deepEqual(nodes, ['prepare', 'echo', 'echo', 'echo', 'finish']);
+    const durations = await page.getByTestId('node-duration').allTextContents();
+    assert.equal(durations.length, 5);
+    for (const d of durations) assert.match(d, /^\d+(\.\d)? (ms|s)$/);
+    assert.equal(durations.filter((d) => / s$/.test(d) && parseFloat(d) >= 1).length, 3, `each echo took ~1 s: ${durations}`);
+    await page.getByText('echo 3 of 3').waitFor();
+    await page.getByRole('heading', { name: /^Checkpoints \(6\)$/ }).waitFor();
+    assert.match(await page.getByLabel('Result').textContent(), /echoed \\"hello from the browser\\" 3 times/);
+    await shot(page, '04-task-done');
+
+    // Open it again from the list.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+    const row = page.locator(`a[data-task-id="${taskId}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /done.*echo.*hello from the browser/);
+    await shot(page, '05-tasks-list');
+    await row.click();
+    await page.waitForURL(`**/tasks/${taskId}`);
+    await page.locator('li[data-kind="task.done"]').waitFor();
+
+    // A reload on a client-side route is served the app (SPA fallback).
+    await page.reload();
+    await heading(page).locator('[data-status="done"]').waitFor();
+
+    // Filters.
+    await page.goto(`${server.base}/tasks?status=failed`);
+    await page.getByText('No tasks match these filters').waitFor();
+    await page.getByLabel('Status').selectOption('done');
+    await page.locator(`a[data-task-id="${taskId}"]`).waitFor();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+    assert.equal(await page.getByTestId('count-done').textContent(), '1');
+  });
+
+  test('a user of another tenant sees none of it', { timeout: 60_000 }, async () => {
+    assert.ok(state.taskId, 'the first test created a task');
+    const page = await other.newPage();
+    watchErrors(page, 'bob');
+    await signUp(page, { tenant: 'Globex', email: 'bob@example.com' });
+    for (const status of ['queued', 'running', 'waiting_approval', 'done', 'failed', 'canceled']) {
+      assert.equal(await page.getByTestId(`count-${status}`).textContent(), '0', status);
+    }
+    await page.getByText('No tasks yet').waitFor();
+    await page.getByText('Nothing waits for approval').waitFor();
+    await shot(page, '06-other-tenant-overview-phone-dark');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+    await page.getByText('No tasks yet').waitFor();
+
+    await page.goto(`${server.base}/tasks/${state.taskId}`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Not found.*task not found/);
+    await shot(page, '07-other-tenant-task-not-found');
+
+    await page.goto(`${server.base}/settings/members`);
+    const members = page.getByRole('list', { name: 'Members' });
+    await members.waitFor();
+    assert.equal(await members.getByRole('listitem').count(), 1);
+    assert.match(await members.textContent(), /bob@example\.com/);
+    assert.doesNotMatch(await members.textContent(), /ada@example\.com/);
+
+    // The API agrees, with this browser's session cookie.
+    const seen = await page.evaluate(async (id) => {
+      const list = await (await fetch('/api/tasks')).json();
+      const one = await fetch(`/api/tasks/${id}`);
+      return { count: list.tasks.length, status: one.status };
+    }, state.taskId);
+    assert.deepEqual(seen, { count: 0, status: 404 });
+    await page.close();
+  });
+
+  test('approve an echo task that waits for approval', { timeout: 60_000 }, async () => {
+    const page = context.pages()[0];
+    const taskId = await createEcho(page, { message: 'publish me', rounds: '1', delayMs: '0', approval: true });
+    const panel = page.getByRole('heading', { name: 'Waiting for your approval' });
+    await panel.waitFor({ timeout: 20_000 });
+    await heading(page).locator('[data-status="waiting_approval"]').waitFor();
+    await page.getByText('Publish this echo?').first().waitFor();
+    await shot(page, '08-waiting-for-approval');
+
+    // It is listed on the overview as waiting.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+    assert.equal(await page.getByTestId('count-waiting_approval').textContent(), '1');
+    await page.getByRole('link', { name: /Publish this echo\?/ }).click();
+    await page.waitForURL(`**/tasks/${taskId}`);
+
+    await page.getByLabel('Note (optional)').fill('looks good');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('li[data-kind="task.done"]').waitFor({ timeout: 20_000 });
+    await heading(page).locator('[data-status="done"]').waitFor();
+    await page.locator('li[data-kind="resumed"]').getByText('Approved').waitFor();
+    const result = await page.getByLabel('Result').textContent();
+    assert.match(result, /"approved": true/);
+    assert.match(result, /"note": "looks good"/);
+    assert.equal(await panel.count(), 0);
+    await shot(page, '09-approved-done');
+  });
+
+  test('API keys: the secret once, then revoke; log out and back in by keyboard', { timeout: 60_000 }, async () => {
+    const page = context.pages()[0];
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByText('No API keys yet').waitFor();
+    await page.getByLabel('Name').fill('CI');
+    await page.getByLabel('Role').selectOption('member');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.getByTestId('api-key-secret').textContent()).trim();
+    assert.match(secret, /^mai_/);
+    await shot(page, '10-api-key-created');
+
+    const me = (s) => fetch(`${server.base}/api/auth/me`, { headers: { Authorization: `Bearer ${s}` } });
+    const res = await me(secret);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).role, 'member');
+
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    assert.equal(await page.getByTestId('api-key-secret').count(), 0);
+    assert.equal(await page.getByText(secret).count(), 0, 'the secret is never shown again');
+    await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await page.getByRole('button', { name: 'Revoke CI' }).click();
+    await page.getByText(/revoked/).waitFor();
+    assert.equal((await me(secret)).status, 401);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/login');
+    await page.goto(`${server.base}/tasks`);
+    await page.waitForURL('**/login?next=%2Ftasks');
+    await page.getByLabel('Email').focus();
+    await page.keyboard.type('ada@example.com');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/tasks');
+    await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+    assert.equal(await page.locator('a[data-task-id]').count(), 2);
+  });
+
+  test('no script errors in any page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,24 @@
+// The main navigation. A feature whose API is not built yet keeps its entry
+// here with `enabled: false`: add its folder under src/features/, its routes
+// in routes.tsx, and flip the flag.
+export interface NavEntry {
+  to: string;
+  label: string;
+  enabled: boolean;
+  /** Active only on exactly this path (the overview at `/`). */
+  end?: boolean;
+}
+
+export const NAV: readonly NavEntry[] = [
+  { to: '/', label: 'Overview', enabled: true, end: true },
+  { to: '/tasks', label: 'Tasks', enabled: true },
+  // Waiting on the docs agent's API.
+  { to: '/documents', label: 'Documents', enabled: false },
+  // Waiting on the repositories / knowledge API.
+  { to: '/repositories', label: 'Repositories', enabled: false },
+  // Waiting on /api/usage (spend and budgets).
+  { to: '/usage', label: 'Usage', enabled: false },
+  { to: '/settings', label: 'Settings', enabled: true },
+];
+
+export const visibleNav = (): NavEntry[] => NAV.filter((e) => e.enabled);

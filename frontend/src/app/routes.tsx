@@ -1,0 +1,31 @@
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { LoginPage, RequireSession, SignupPage } from '../features/auth';
+import { SettingsPage } from '../features/settings';
+import { NewTaskPage, TaskPage, TasksPage } from '../features/tasks';
+import { Layout } from './Layout';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { OverviewPage } from './pages/OverviewPage';
+
+// Every page of the dashboard. New features add their routes under the
+// signed-in layout (and their entry in nav.ts).
+export const routes: RouteObject[] = [
+  { path: '/login', element: <LoginPage /> },
+  { path: '/signup', element: <SignupPage /> },
+  {
+    element: (
+      <RequireSession>
+        <Layout />
+      </RequireSession>
+    ),
+    children: [
+      { index: true, element: <OverviewPage /> },
+      { path: 'tasks', element: <TasksPage /> },
+      { path: 'tasks/new', element: <NewTaskPage /> },
+      { path: 'tasks/:taskId', element: <TaskPage /> },
+      { path: 'settings/:tab?', element: <SettingsPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+];
+
+export const createRouter = () => createBrowserRouter(routes);

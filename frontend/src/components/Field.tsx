@@ -1,0 +1,87 @@
+import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+
+const control =
+  'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-amber-500 focus:outline-2 focus:outline-amber-500/40 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100';
+
+function Label({ htmlFor, children }: { htmlFor: string; children: ReactNode }) {
+  return (
+    <label htmlFor={htmlFor} className="mb-1 block text-sm font-medium text-slate-700 dark:text-slate-300">
+      {children}
+    </label>
+  );
+}
+
+function Hint({ id, children }: { id: string; children: ReactNode }) {
+  return (
+    <p id={id} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+      {children}
+    </p>
+  );
+}
+
+interface Common {
+  label: ReactNode;
+  hint?: ReactNode;
+}
+
+export function TextField({ label, hint, className = '', ...rest }: Common & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <Label htmlFor={id}>{label}</Label>
+      <input id={id} className={control} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
+    </div>
+  );
+}
+
+export function TextArea({ label, hint, className = '', ...rest }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <Label htmlFor={id}>{label}</Label>
+      <textarea id={id} className={`${control} font-mono`} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  hint,
+  className = '',
+  children,
+  ...rest
+}: Common & SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <Label htmlFor={id}>{label}</Label>
+      <select id={id} className={control} aria-describedby={hint ? `${id}-hint` : undefined} {...rest}>
+        {children}
+      </select>
+      {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
+    </div>
+  );
+}
+
+export function CheckboxField({ label, hint, className = '', ...rest }: Common & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  return (
+    <div className={`flex items-start gap-2 ${className}`}>
+      <input
+        id={id}
+        type="checkbox"
+        className="mt-0.5 size-4 rounded border-slate-300 accent-amber-600 dark:border-slate-600"
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        {...rest}
+      />
+      <div>
+        <label htmlFor={id} className="text-sm font-medium text-slate-700 dark:text-slate-300">
+          {label}
+        </label>
+        {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
+      </div>
+    </div>
+  );
+}

@@ -126,7 +126,7 @@ impl Server {
         config.login_per_ip_per_minute = 1_000_000;
         config.login_per_account_per_minute = 1_000_000;
         let secret = config.jwt_secret.clone().context("no JWT secret")?;
-        let state = AppState::new(store, config, &secret);
+        let state = AppState::new(store, config, &secret)?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (shutdown, stop) = oneshot::channel::<()>();

@@ -8,7 +8,36 @@ use morningai_ai::provider::{
 };
 use morningai_ai::{ChatModel, Embedder, LocalChatOptions};
 
+use anyhow::Context;
+use morningai_orchestration::{ModelServices, Runtime, StoreLedger};
+use morningai_queue::Queue;
+use morningai_store::Store;
+
 use crate::config::{ChatProvider, EmbedProvider, ModelConfig};
+use crate::Config;
+
+/// The task runtime with every graph and the configured models, metered
+/// against the store with the configured prices and default budget.
+pub fn runtime(store: Arc<dyn Store>, queue: Queue, config: &Config) -> anyhow::Result<Runtime> {
+    let models = config.models.build()?;
+    let pricing = config
+        .usage
+        .pricing()
+        .context("reading MORNINGAI_PRICING_FILE")?;
+    let services = ModelServices {
+        chat: models.chat,
+        embedder: models.embedder,
+        pricing: Arc::new(pricing),
+        ledger: Arc::new(StoreLedger::new(
+            store.clone(),
+            config.usage.default_budget(),
+        )),
+    };
+    Ok(
+        Runtime::new(store, queue, morningai_orchestration::graphs::registry())
+            .with_models(services),
+    )
+}
 
 /// The models this process's agents use.
 #[derive(Clone)]

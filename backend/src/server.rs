@@ -26,7 +26,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     );
     let queue = crate::jobs::queue(&config.queue, store.clone())?;
     tracing::info!(queue = queue.backend().name(), "job queue ready");
-    Ok(AppState::with_queue(store, queue, config, &secret))
+    AppState::with_queue(store, queue, config, &secret)
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -50,11 +50,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the database")?;
     let queue = crate::jobs::queue(&config.queue, store.clone())?;
-    let runtime = morningai_orchestration::Runtime::new(
-        store,
-        queue.clone(),
-        morningai_orchestration::graphs::registry(),
-    );
+    let runtime = crate::models::runtime(store, queue.clone(), &config)?;
     let queue_config = crate::config::QueueConfig {
         workers: config.queue.workers.max(1),
         ..config.queue.clone()

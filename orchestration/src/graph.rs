@@ -36,12 +36,28 @@ pub struct NodeCtx {
     /// Cancelled when the node should stop (timeout, worker shutdown).
     pub cancel: CancellationToken,
     pub(crate) log: Arc<dyn Fn(String) + Send + Sync>,
+    /// The models, when the runtime has them (see [`crate::models`]).
+    pub(crate) models: Option<crate::models::NodeModels>,
 }
 
 impl NodeCtx {
     /// A log line, recorded as a `log` event of the task.
     pub fn log(&self, line: impl Into<String>) {
         (self.log)(line.into());
+    }
+
+    /// The chat model, scoped to this task: budget-checked, recorded,
+    /// cached (always on a replay) and streamed live as task events.
+    pub fn chat(&self) -> Result<Arc<crate::models::NodeChat>, NodeError> {
+        self.models
+            .as_ref()
+            .map(|m| m.chat.clone())
+            .ok_or_else(|| NodeError::Fatal("no chat model is configured for this runtime".into()))
+    }
+
+    /// The embedder, scoped to this task, if one is configured.
+    pub fn embedder(&self) -> Option<Arc<dyn morningai_ai::Embedder>> {
+        self.models.as_ref().and_then(|m| m.embedder.clone())
     }
 }
 
@@ -62,6 +78,19 @@ pub enum NodeError {
     /// Retrying cannot help.
     #[error("{0}")]
     Fatal(String),
+}
+
+/// A failed model call: worth retrying when the provider may answer later
+/// (rate limits, server errors, timeouts, the network); otherwise fatal —
+/// a refused budget, a bad request or a missing model will not get better.
+impl From<morningai_ai::AiError> for NodeError {
+    fn from(e: morningai_ai::AiError) -> Self {
+        if e.is_retryable() {
+            NodeError::Retryable(e.to_string())
+        } else {
+            NodeError::Fatal(e.to_string())
+        }
+    }
 }
 
 impl From<anyhow::Error> for NodeError {

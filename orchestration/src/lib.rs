@@ -11,6 +11,8 @@
 pub mod graph;
 pub mod graphs;
 pub mod ledger;
+pub mod live;
+pub mod models;
 pub mod registry;
 pub mod runtime;
 pub mod submit;
@@ -19,6 +21,7 @@ pub use graph::{
     Graph, GraphBuilder, GraphError, NodeCtx, NodeError, NodeOutput, NodePolicy, Resume, END, START,
 };
 pub use ledger::StoreLedger;
+pub use models::{ModelServices, NodeChat};
 pub use registry::{DynGraph, Registry, StepOutcome};
 pub use runtime::{RunOutcome, Runtime};
 pub use submit::{SubmitError, TaskRequest, TASK_JOB_KIND};

@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::graph::{NodeCtx, NodeError, Resume, END, START};
+use crate::live::LiveEvents;
+use crate::models::ModelServices;
 use crate::registry::{Registry, StepOutcome};
 
 /// How a run ended (for this job).
@@ -36,6 +38,7 @@ pub struct Runtime {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) queue: Queue,
     pub(crate) registry: Arc<Registry>,
+    pub(crate) models: Option<ModelServices>,
 }
 
 impl Runtime {
@@ -44,7 +47,19 @@ impl Runtime {
             store,
             queue,
             registry: Arc::new(registry),
+            models: None,
         }
+    }
+
+    /// Lets nodes call these models ([`NodeCtx::chat`]); without them a node
+    /// that needs a model fails.
+    pub fn with_models(mut self, models: ModelServices) -> Self {
+        self.models = Some(models);
+        self
+    }
+
+    pub fn models(&self) -> Option<&ModelServices> {
+        self.models.as_ref()
     }
 
     pub fn registry(&self) -> &Registry {
@@ -191,6 +206,26 @@ impl Runtime {
             let resumed = resume.is_some();
             let logs: Arc<Mutex<Vec<String>>> = Arc::default();
             let sink = logs.clone();
+            let live = LiveEvents::start(self.store.clone(), tenant, task.id);
+            // A replay reuses every answer the first run got; a first run
+            // reuses only answers meant to be repeatable.
+            let policy = if task.replay_of.is_some() {
+                morningai_ai::CachePolicy::Always
+            } else {
+                morningai_ai::CachePolicy::Deterministic
+            };
+            let models = self.models.as_ref().map(|m| {
+                m.for_node(
+                    self.store.clone(),
+                    morningai_ai::CallScope {
+                        tenant,
+                        task_id: Some(task.id),
+                        trace_id: Some(task.trace_id.to_string()),
+                    },
+                    policy,
+                    live.clone(),
+                )
+            });
             let ctx = NodeCtx {
                 task_id: task.id,
                 tenant_id: tenant,
@@ -199,6 +234,7 @@ impl Runtime {
                 resume,
                 cancel: stop.child_token(),
                 log: Arc::new(move |line| sink.lock().expect("log buffer").push(line)),
+                models,
             };
             let started = Instant::now();
             let outcome = tokio::select! {
@@ -207,6 +243,8 @@ impl Runtime {
                 () = stop.cancelled() => return Ok(RunOutcome::Suspended),
             };
             let duration_ms = started.elapsed().as_millis() as u64;
+            // The node's live events (model tokens and calls) go before its end.
+            live.flush().await;
             let mut events: Vec<(String, serde_json::Value)> = logs
                 .lock()
                 .expect("log buffer")

@@ -53,23 +53,20 @@ pub struct AppState {
 
 impl AppState {
     /// State with the embedded database queue.
-    pub fn new(store: Arc<dyn Store>, config: Config, jwt_secret: &str) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: Config, jwt_secret: &str) -> anyhow::Result<Self> {
         let queue = Queue::database(store.clone());
         Self::with_queue(store, queue, config, jwt_secret)
     }
 
+    /// Fails when the model configuration does (an unreadable pricing file).
     pub fn with_queue(
         store: Arc<dyn Store>,
         queue: Queue,
         config: Config,
         jwt_secret: &str,
-    ) -> Self {
-        let runtime = Runtime::new(
-            store.clone(),
-            queue.clone(),
-            morningai_orchestration::graphs::registry(),
-        );
-        Self {
+    ) -> anyhow::Result<Self> {
+        let runtime = crate::models::runtime(store.clone(), queue.clone(), &config)?;
+        Ok(Self {
             store,
             queue,
             runtime,
@@ -79,7 +76,7 @@ impl AppState {
                 config.login_per_account_per_minute,
             ),
             config: Arc::new(config),
-        }
+        })
     }
 }
 

@@ -174,3 +174,67 @@ async fn chat_answers_offline_from_the_embedded_model() {
         "{stderr}"
     );
 }
+
+/// A `chat` task through the API, the model behind MORNINGAI_OPENAI_BASE_URL:
+/// the answer, the task's cost, the live events and the usage report agree.
+#[tokio::test]
+async fn a_chat_task_over_http_is_answered_metered_and_reported() {
+    let (addr, seen) = fake_openai().await;
+    // The fake model's price comes from a pricing file, as an operator's would.
+    let prices =
+        std::env::temp_dir().join(format!("prices-{}.json", uuid::Uuid::new_v4().simple()));
+    std::fs::write(
+        &prices,
+        r#"{"models":{"gpt-test":{"input_per_mtok":2.5,"output_per_mtok":10.0}}}"#,
+    )
+    .unwrap();
+    let pricing_file = prices.clone();
+    let mut app = crate::support::TestApp::sqlite_with(move |config| {
+        config.models.llm_provider = morningai_backend::config::ChatProvider::Openai;
+        config.models.openai_base_url = format!("http://{addr}/v1");
+        config.models.openai_api_key = Some(KEY.into());
+        config.models.chat_model = Some("gpt-test".into());
+        config.usage.pricing_file = Some(pricing_file);
+    })
+    .await;
+    let s = app.signup("chat@example.com", "Chat").await;
+    app.start_worker();
+    let (status, body) = app
+        .post(
+            "/api/tasks",
+            Some(&s.token),
+            serde_json::json!({ "kind": "chat", "input": { "question": "What is a job queue?" } }),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let task = body["task_id"].as_str().unwrap().to_owned();
+
+    let start = std::time::Instant::now();
+    let done = loop {
+        let (_, body) = app.get(&format!("/api/tasks/{task}"), Some(&s.token)).await;
+        if body["status"] == "done" || body["status"] == "failed" {
+            break body;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "stuck: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    };
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["result"]["answer"], "Hello, queue!");
+    // 9 prompt + 3 completion tokens at $2.50 / $10 per million: 52.5 micro-USD, kept to the micro-dollar.
+    let cost = 9.0 * 2.5e-6 + 3.0 * 10e-6;
+    assert!(
+        (done["cost_usd"].as_f64().unwrap() - cost).abs() <= 1e-6
+            && done["cost_usd"].as_f64().unwrap() > 0.0,
+        "{done}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    let (_, usage) = app.get("/api/usage", Some(&s.token)).await;
+    assert_eq!(usage["total"]["calls"], 1, "{usage}");
+    assert_eq!(usage["by_model"][0]["model"], "gpt-test", "{usage}");
+    assert_eq!(usage["by_task"][0]["task_id"], task.as_str(), "{usage}");
+    let _ = std::fs::remove_file(prices);
+}

@@ -108,7 +108,7 @@ impl TestApp {
         let mut config = Config::for_tests("unused://", data_dir.0.clone());
         tweak(&mut config);
         let secret = config.jwt_secret.clone().unwrap();
-        let state = AppState::new(store, config.clone(), &secret);
+        let state = AppState::new(store, config.clone(), &secret).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();

@@ -2,5 +2,6 @@
 //! model calls metered and cached over the store.
 
 mod ledger;
+mod models;
 mod redis_queue;
 mod runtime;

@@ -1,0 +1,476 @@
+//! The `git` CLI: checkout of a repository source, listing a commit's tree and
+//! reading blobs at that commit.
+//!
+//! Credentials are passed to git through `GIT_CONFIG_*` environment variables
+//! (an `http.extraHeader`), never on the command line or in a stored config,
+//! and every message taken from git is redacted before it reaches an error.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use base64::Engine as _;
+
+use crate::error::{KnowledgeError, Result};
+
+/// Where a repository comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoSource {
+    /// A directory on this machine: a git work tree (or bare repository), or a
+    /// plain directory that is not under git.
+    Local(PathBuf),
+    /// Anything `git clone` accepts: `https://…`, `ssh://…`, `git@host:path`,
+    /// `file://…`.
+    Url(String),
+}
+
+impl RepoSource {
+    /// Reads a user-given source: a URL-looking string is a [`RepoSource::Url`],
+    /// anything else a local path.
+    pub fn parse(source: &str) -> Result<RepoSource> {
+        let source = source.trim();
+        if source.is_empty() {
+            return Err(KnowledgeError::InvalidSource("empty".into()));
+        }
+        let scp_like = !source.contains("://")
+            && source.split_once(':').is_some_and(|(host, _)| {
+                host.contains('@') && !host.contains('/') && !host.contains('\\')
+            });
+        if source.contains("://") || scp_like {
+            Ok(RepoSource::Url(source.to_string()))
+        } else {
+            Ok(RepoSource::Local(PathBuf::from(source)))
+        }
+    }
+
+    /// The source with any credentials in it replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            RepoSource::Local(path) => path.display().to_string(),
+            RepoSource::Url(url) => redact_url_userinfo(url),
+        }
+    }
+}
+
+/// Credentials for an HTTP(S) remote, typically a forge token.
+#[derive(Clone)]
+pub struct GitCredentials {
+    /// The user name sent with the token; forges accept anything for tokens
+    /// (`x-access-token` for GitHub apps, `oauth2` for GitLab).
+    pub username: String,
+    pub token: String,
+}
+
+impl GitCredentials {
+    pub fn token(token: impl Into<String>) -> Self {
+        GitCredentials {
+            username: "x-access-token".into(),
+            token: token.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for GitCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitCredentials")
+            .field("username", &self.username)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// A repository ready to be indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    /// The git directory (a bare clone for URLs, the given path for local
+    /// repositories) or the plain directory.
+    pub path: PathBuf,
+    /// The commit to index; `None` for a plain directory that is not under git.
+    pub commit: Option<String>,
+    /// The default branch's name (`main`), when there is one.
+    pub default_branch: Option<String>,
+}
+
+/// Makes `source` available locally.
+///
+/// - A local git repository is used in place (only its objects are read, its
+///   work tree is never touched); the commit is its `HEAD`.
+/// - A local plain directory is returned as it is (`commit: None`).
+/// - A URL is cloned bare into `dest` (or fetched, when `dest` already holds a
+///   clone) and the commit is the tip of the remote's default branch.
+pub fn checkout(
+    source: &RepoSource,
+    dest: &Path,
+    credentials: Option<&GitCredentials>,
+) -> Result<Checkout> {
+    match source {
+        RepoSource::Local(path) => {
+            let meta = std::fs::metadata(path).map_err(|e| KnowledgeError::io(path, e))?;
+            if !meta.is_dir() {
+                return Err(KnowledgeError::InvalidSource(format!(
+                    "{} is not a directory",
+                    path.display()
+                )));
+            }
+            let repo = GitRepo::new(path);
+            if !repo.is_repository() {
+                return Ok(Checkout {
+                    path: path.clone(),
+                    commit: None,
+                    default_branch: None,
+                });
+            }
+            let commit = repo.rev_parse("HEAD")?;
+            let default_branch = repo
+                .git(&["symbolic-ref", "--quiet", "--short", "HEAD"])
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            Ok(Checkout {
+                path: path.clone(),
+                commit: Some(commit),
+                default_branch,
+            })
+        }
+        RepoSource::Url(url) => {
+            let secrets = secrets_of(url, credentials);
+            let repo = GitRepo {
+                path: dest.to_path_buf(),
+                credentials: credentials.cloned(),
+                secrets,
+            };
+            if dest.join("HEAD").is_file() && repo.is_repository() {
+                repo.git(&[
+                    "fetch",
+                    "--quiet",
+                    "--prune",
+                    "origin",
+                    "+refs/heads/*:refs/heads/*",
+                ])?;
+                // The remote's default branch may have changed since the clone.
+                let _ = repo.git(&["remote", "set-head", "origin", "--auto"]);
+                if let Ok(head) = repo.git(&["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
+                {
+                    if let Some(branch) = head.trim().strip_prefix("origin/") {
+                        repo.git(&["symbolic-ref", "HEAD", &format!("refs/heads/{branch}")])?;
+                    }
+                }
+            } else {
+                if let Some(parent) = dest.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| KnowledgeError::io(parent, e))?;
+                }
+                let dest_str = dest.to_string_lossy().into_owned();
+                let mut cmd = repo.command(None);
+                cmd.args(["clone", "--quiet", "--bare", "--", url, &dest_str]);
+                repo.run(cmd, "clone")?;
+            }
+            let commit = repo.rev_parse("HEAD")?;
+            let default_branch = repo
+                .git(&["symbolic-ref", "--quiet", "--short", "HEAD"])
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            Ok(Checkout {
+                path: dest.to_path_buf(),
+                commit: Some(commit),
+                default_branch,
+            })
+        }
+    }
+}
+
+/// One entry of a commit's tree: a regular file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeEntry {
+    pub path: String,
+    /// The blob's object id.
+    pub blob: String,
+    pub size: u64,
+}
+
+/// A git repository read through the `git` CLI.
+#[derive(Debug, Clone)]
+pub struct GitRepo {
+    path: PathBuf,
+    credentials: Option<GitCredentials>,
+    /// Strings removed from every message taken from git.
+    secrets: Vec<String>,
+}
+
+impl GitRepo {
+    /// A repository at `path` (a work tree or a git directory).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        GitRepo {
+            path: path.into(),
+            credentials: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether `path` is inside a git repository.
+    pub fn is_repository(&self) -> bool {
+        self.git(&["rev-parse", "--git-dir"]).is_ok()
+    }
+
+    /// The full object id `rev` names.
+    pub fn rev_parse(&self, rev: &str) -> Result<String> {
+        let out = self.git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])?;
+        Ok(out.trim().to_string())
+    }
+
+    /// Every regular file of `commit`'s tree (symbolic links and submodules
+    /// are left out), with blob ids and sizes.
+    pub fn ls_tree(&self, commit: &str) -> Result<Vec<TreeEntry>> {
+        let mut cmd = self.command(Some(&self.path));
+        cmd.args(["ls-tree", "-r", "-z", "--long", "--full-tree", commit]);
+        let out = self.run_bytes(cmd, "ls-tree")?;
+        let mut entries = Vec::new();
+        for record in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let record = String::from_utf8_lossy(record);
+            // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
+            let Some((meta, path)) = record.split_once('\t') else {
+                continue;
+            };
+            let mut parts = meta.split_whitespace();
+            let (Some(mode), Some(kind), Some(blob), Some(size)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if kind != "blob" || mode == "120000" {
+                continue;
+            }
+            entries.push(TreeEntry {
+                path: path.to_string(),
+                blob: blob.to_string(),
+                size: size.parse().unwrap_or(0),
+            });
+        }
+        Ok(entries)
+    }
+
+    /// One file's content at `commit`, or `None` when the commit has no such file.
+    pub fn read_file_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>> {
+        let spec = format!("{commit}:{path}");
+        let mut blobs = self.read_blobs(&[spec])?;
+        Ok(blobs.pop().flatten())
+    }
+
+    /// Reads many objects (blob ids or `commit:path` specs) with one
+    /// `git cat-file --batch`; `None` for an object that does not exist.
+    pub fn read_blobs(&self, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+        let mut results = Vec::with_capacity(specs.len());
+        self.for_each_blob(specs, |_, content| {
+            results.push(content);
+            Ok(())
+        })?;
+        Ok(results)
+    }
+
+    /// Streams objects through `f` in the order of `specs` without holding
+    /// them all in memory.
+    pub fn for_each_blob(
+        &self,
+        specs: &[String],
+        mut f: impl FnMut(usize, Option<Vec<u8>>) -> Result<()>,
+    ) -> Result<()> {
+        if specs.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = self.command(Some(&self.path));
+        cmd.args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(KnowledgeError::GitUnavailable)?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let input: String = specs.iter().map(|s| format!("{s}\n")).collect();
+        // Written from another thread: git's output pipe would fill up while
+        // we are still writing requests.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut outcome = Ok(());
+        let mut header = String::new();
+        for index in 0..specs.len() {
+            header.clear();
+            if let Err(e) = stdout.read_line(&mut header) {
+                outcome = Err(KnowledgeError::io(&self.path, e));
+                break;
+            }
+            let fields: Vec<&str> = header.split_whitespace().collect();
+            let content = match fields.as_slice() {
+                [_, _, size] => {
+                    let size: usize = size.parse().unwrap_or(0);
+                    let mut buf = vec![0u8; size + 1];
+                    if let Err(e) = stdout.read_exact(&mut buf) {
+                        outcome = Err(KnowledgeError::io(&self.path, e));
+                        break;
+                    }
+                    buf.truncate(size);
+                    Some(buf)
+                }
+                _ => None, // "<spec> missing" or "ambiguous"
+            };
+            if let Err(e) = f(index, content) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        drop(stdout);
+        let _ = writer.join();
+        let output = child
+            .wait_with_output()
+            .map_err(KnowledgeError::GitUnavailable)?;
+        outcome?;
+        if !output.status.success() {
+            return Err(self.failure("cat-file", &output.stderr));
+        }
+        Ok(())
+    }
+
+    /// Runs `git <args>` in the repository and returns its standard output.
+    pub fn git(&self, args: &[&str]) -> Result<String> {
+        let mut cmd = self.command(Some(&self.path));
+        cmd.args(args);
+        let name = args.first().copied().unwrap_or("");
+        self.run(cmd, name)
+    }
+
+    fn command(&self, cwd: Option<&Path>) -> Command {
+        let mut cmd = Command::new("git");
+        if let Some(cwd) = cwd {
+            cmd.arg("-C").arg(cwd);
+        }
+        cmd.env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("SSH_ASKPASS", "")
+            .env("GCM_INTERACTIVE", "never")
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null());
+        if let Some(creds) = &self.credentials {
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", creds.username, creds.token));
+            cmd.env("GIT_CONFIG_COUNT", "1")
+                .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+                .env(
+                    "GIT_CONFIG_VALUE_0",
+                    format!("Authorization: Basic {basic}"),
+                );
+        }
+        cmd
+    }
+
+    fn run(&self, cmd: Command, name: &str) -> Result<String> {
+        let out = self.run_bytes(cmd, name)?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn run_bytes(&self, mut cmd: Command, name: &str) -> Result<Vec<u8>> {
+        let output = cmd.output().map_err(KnowledgeError::GitUnavailable)?;
+        if !output.status.success() {
+            return Err(self.failure(name, &output.stderr));
+        }
+        Ok(output.stdout)
+    }
+
+    fn failure(&self, command: &str, stderr: &[u8]) -> KnowledgeError {
+        let text = String::from_utf8_lossy(stderr);
+        KnowledgeError::Git {
+            command: command.to_string(),
+            stderr: redact(text.trim(), &self.secrets),
+        }
+    }
+}
+
+/// The strings that must never appear in a message: the token, its basic-auth
+/// encoding, and any password in the URL.
+fn secrets_of(url: &str, credentials: Option<&GitCredentials>) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Some(creds) = credentials {
+        secrets.push(creds.token.clone());
+        secrets.push(
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", creds.username, creds.token)),
+        );
+    }
+    if let Some(userinfo) = url_userinfo(url) {
+        secrets.push(userinfo.to_string());
+        for part in userinfo.split(':') {
+            if part.len() >= 4 {
+                secrets.push(part.to_string());
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
+fn url_userinfo(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    Some(userinfo)
+}
+
+/// `https://user:token@host/x` → `https://***@host/x`.
+pub fn redact_url_userinfo(url: &str) -> String {
+    match url_userinfo(url) {
+        Some(userinfo) => url.replacen(&format!("{userinfo}@"), "***@", 1),
+        None => url.to_string(),
+    }
+}
+
+/// Removes every secret and every URL's user information from `text`.
+fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        out = out.replace(secret.as_str(), "***");
+    }
+    let url_userinfo = regex::Regex::new(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@").expect("regex");
+    url_userinfo.replace_all(&out, "${1}***@").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sources() {
+        assert!(matches!(
+            RepoSource::parse("https://example.com/a.git").unwrap(),
+            RepoSource::Url(_)
+        ));
+        assert!(matches!(
+            RepoSource::parse("git@github.com:a/b.git").unwrap(),
+            RepoSource::Url(_)
+        ));
+        assert!(matches!(
+            RepoSource::parse("./repo").unwrap(),
+            RepoSource::Local(_)
+        ));
+        assert!(RepoSource::parse("  ").is_err());
+    }
+
+    #[test]
+    fn redacts_userinfo_and_secrets() {
+        assert_eq!(
+            redact_url_userinfo("https://bob:s3cret@example.com/r.git"),
+            "https://***@example.com/r.git"
+        );
+        let text = "fatal: unable to access 'https://bob:s3cret@example.com/': token s3cret";
+        let out = redact(text, &["s3cret".into()]);
+        assert!(!out.contains("s3cret"), "{out}");
+        assert!(!out.contains("bob"), "{out}");
+    }
+}

@@ -1,0 +1,35 @@
+//! Repository knowledge for MorningAI's agents: check a repository out with
+//! the `git` CLI, walk it at a commit (honouring `.gitignore`, skipping
+//! binaries, vendored and generated files), chunk it with exact line ranges
+//! (tree-sitter for Rust, Python, TypeScript/JavaScript and Go; Markdown by
+//! headings; other text by line windows), keep a symbol table and a `tantivy`
+//! index per repository (re-indexing touches only changed blobs), extract
+//! repository facts with `path:line` evidence, retrieve chunks (BM25 boosted
+//! by path and symbol matches, optionally fused with embedding similarity),
+//! and verify citations and prose against the indexed commit.
+//!
+//! This crate is a library of plain functions over a directory: it depends
+//! on no other crate of ours, knows nothing of tenants, the database or the
+//! HTTP API, and does not call models (embeddings come in through a callback).
+
+pub mod chunk;
+pub mod error;
+pub mod facts;
+pub mod fusion;
+pub mod git;
+pub mod index;
+pub mod lang;
+pub mod verify;
+pub mod walk;
+
+pub use chunk::{chunk_file, Chunk, ChunkConfig, ChunkKind, FileChunks, Symbol, SymbolKind};
+pub use error::{KnowledgeError, Result};
+pub use facts::{
+    Component, EntryPoint, Evidence, LanguageCount, RepoFacts, Script, TechCategory, Technology,
+};
+pub use fusion::{cosine, reciprocal_rank_fusion};
+pub use git::{checkout, Checkout, GitCredentials, GitRepo, RepoSource};
+pub use index::{Hit, IndexConfig, IndexStats, IndexedFile, Progress, RepoIndex, WORK_TREE};
+pub use lang::Language;
+pub use verify::{find_path_like_tokens, CitationCheck, PathToken, ProseIssue, ProseReport};
+pub use walk::{SkipReason, WalkConfig};

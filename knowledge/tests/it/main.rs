@@ -1,0 +1,11 @@
+//! Integration tests of morningai-knowledge against fixture repositories that
+//! each test builds with the `git` CLI in a temp dir.
+
+mod facts;
+mod fixture;
+mod git;
+mod hybrid;
+mod index;
+mod reindex;
+mod search;
+mod verify;

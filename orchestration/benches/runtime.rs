@@ -26,10 +26,10 @@
 //!    run writes ([`CHECKPOINTS_PER_TASK`]: the initial one and one per
 //!    node) it is the cost per checkpointed node — the issue's target is
 //!    < [`TARGET_MS_PER_CHECKPOINTED_NODE`] ms;
-//! 4. **store calls alone** — [`MICRO_CALLS`] calls each of the four store
-//!    calls the runtime makes per node: `task` (the cancel check), `approval`
-//!    (the resume check), `append_task_event` (`node.started`) and
-//!    `save_checkpoint` (checkpoint + `node.finished`, one transaction).
+//! 4. **store calls alone** — [`MICRO_CALLS`] calls each of the two store
+//!    calls the runtime makes per node: `start_node` (the cancel check, the
+//!    resume check and `node.started`, one transaction) and `save_checkpoint`
+//!    (checkpoint + `node.finished`, one transaction).
 //!
 //! Prints a table, writes `bench/results/orchestration.json` and
 //! `bench/results/orchestration.md` at the workspace root, and exits non-zero
@@ -284,9 +284,7 @@ struct BackendReport {
     direct: Samples,
     direct_errors: usize,
     concurrent: Concurrent,
-    task_read: Samples,
-    approval_read: Samples,
-    append_event: Samples,
+    start_node: Samples,
     save_checkpoint: Samples,
     /// Problems other than counted errors, for the exit status.
     problems: Vec<String>,
@@ -298,17 +296,12 @@ impl BackendReport {
         self.direct.divided(CHECKPOINTS_PER_TASK as u32)
     }
 
-    /// The four store calls of one node, at their medians.
+    /// The two store calls of one node, at their medians.
     fn per_node_store_calls_p50_ms(&self) -> f64 {
-        [
-            &self.task_read,
-            &self.approval_read,
-            &self.append_event,
-            &self.save_checkpoint,
-        ]
-        .iter()
-        .map(|s| s.percentile_ms(50.0))
-        .sum()
+        [&self.start_node, &self.save_checkpoint]
+            .iter()
+            .map(|s| s.percentile_ms(50.0))
+            .sum()
     }
 
     fn meets_target_p50(&self) -> bool {
@@ -367,24 +360,10 @@ impl BackendReport {
             },
             Row {
                 backend: b,
-                scenario: "store: append_task_event".into(),
+                scenario: "store: start_node (task + approval + node.started)".into(),
                 errors: 0,
-                samples: self.append_event.clone(),
-                rate: rate(&self.append_event),
-            },
-            Row {
-                backend: b,
-                scenario: "store: task (read)".into(),
-                errors: 0,
-                samples: self.task_read.clone(),
-                rate: rate(&self.task_read),
-            },
-            Row {
-                backend: b,
-                scenario: "store: approval (read)".into(),
-                errors: 0,
-                samples: self.approval_read.clone(),
-                rate: rate(&self.approval_read),
+                samples: self.start_node.clone(),
+                rate: rate(&self.start_node),
             },
         ]
     }
@@ -403,9 +382,7 @@ impl BackendReport {
             "meets_target_p50": self.meets_target_p50(),
             "meets_target_p99": self.meets_target_p99(),
             "per_node_store_calls_p50_ms": {
-                "task": round3(self.task_read.percentile_ms(50.0)),
-                "approval": round3(self.approval_read.percentile_ms(50.0)),
-                "append_task_event": round3(self.append_event.percentile_ms(50.0)),
+                "start_node": round3(self.start_node.percentile_ms(50.0)),
                 "save_checkpoint": round3(self.save_checkpoint.percentile_ms(50.0)),
                 "sum": round3(self.per_node_store_calls_p50_ms()),
             },
@@ -763,8 +740,8 @@ impl Fixture {
         Ok((Samples::new(latencies), errors.len()))
     }
 
-    /// The four store calls of a node, each alone.
-    async fn store_calls(&self) -> anyhow::Result<[Samples; 4]> {
+    /// The two store calls of a node, each alone.
+    async fn store_calls(&self) -> anyhow::Result<[Samples; 2]> {
         eprintln!("{}: store calls alone: {MICRO_CALLS} each…", self.backend);
         let ctx = tenant(&*self.store, "micro").await?;
         let tenant = ctx.tenant_id;
@@ -806,49 +783,23 @@ impl Fixture {
             ids.push(checkpoint.id);
         }
 
-        let mut append = Vec::with_capacity(MICRO_CALLS);
-        for i in 0..calls {
+        let mut start_node = Vec::with_capacity(MICRO_CALLS);
+        for (i, id) in ids.iter().enumerate() {
             let data = json!({ "node": format!("n{}", i % NODES + 1), "step": i + 1 });
             let start = Instant::now();
-            self.store
-                .append_task_event(tenant, task.id, "node.started", data)
-                .await
-                .context("append_task_event")?;
-            if i >= WARMUP {
-                append.push(start.elapsed());
-            }
-        }
-
-        let mut read = Vec::with_capacity(MICRO_CALLS);
-        for i in 0..calls {
-            let start = Instant::now();
-            let found = self.store.task(tenant, task.id).await.context("task")?;
-            if i >= WARMUP {
-                read.push(start.elapsed());
-            }
-            ensure!(found.is_some(), "the task vanished");
-        }
-
-        let mut approval = Vec::with_capacity(MICRO_CALLS);
-        for (i, id) in ids.iter().enumerate() {
-            let start = Instant::now();
-            let found = self
+            let (found, approval) = self
                 .store
-                .approval(tenant, task.id, *id)
+                .start_node(tenant, task.id, *id, data)
                 .await
-                .context("approval")?;
+                .context("start_node")?;
             if i >= WARMUP {
-                approval.push(start.elapsed());
+                start_node.push(start.elapsed());
             }
-            ensure!(found.is_none(), "an approval appeared out of nowhere");
+            ensure!(found.id == task.id, "another task came back");
+            ensure!(approval.is_none(), "an approval appeared out of nowhere");
         }
 
-        Ok([
-            Samples::new(read),
-            Samples::new(approval),
-            Samples::new(append),
-            Samples::new(save),
-        ])
+        Ok([Samples::new(start_node), Samples::new(save)])
     }
 }
 
@@ -859,8 +810,7 @@ async fn bench_backend(backend: &'static str, database_url: &str) -> anyhow::Res
     let (end_to_end, end_to_end_errors) = f.end_to_end().await.context("end to end")?;
     let concurrent = f.concurrent().await.context("concurrent")?;
     let (direct, direct_errors) = f.direct().await.context("direct run_task")?;
-    let [task_read, approval_read, append_event, save_checkpoint] =
-        f.store_calls().await.context("store calls")?;
+    let [start_node, save_checkpoint] = f.store_calls().await.context("store calls")?;
     let mut problems = Vec::new();
     if end_to_end.len() < LATENCY_TASKS {
         problems.push(format!(
@@ -892,9 +842,7 @@ async fn bench_backend(backend: &'static str, database_url: &str) -> anyhow::Res
         direct,
         direct_errors,
         concurrent,
-        task_read,
-        approval_read,
-        append_event,
+        start_node,
         save_checkpoint,
         problems,
     })
@@ -1018,11 +966,9 @@ fn verdicts(reports: &[BackendReport]) -> Vec<String> {
             if c.errors() == 0 && c.done == CONCURRENT_TASKS { "no errors" } else { "ERRORS" },
         ));
         out.push(format!(
-            "{}: one node's store calls alone (p50): task {:.3} + approval {:.3} + append_task_event {:.3} + save_checkpoint {:.3} = {:.3} ms",
+            "{}: one node's store calls alone (p50): start_node {:.3} + save_checkpoint {:.3} = {:.3} ms",
             r.backend,
-            r.task_read.percentile_ms(50.0),
-            r.approval_read.percentile_ms(50.0),
-            r.append_event.percentile_ms(50.0),
+            r.start_node.percentile_ms(50.0),
             r.save_checkpoint.percentile_ms(50.0),
             r.per_node_store_calls_p50_ms(),
         ));
@@ -1060,7 +1006,7 @@ fn markdown(reports: &[BackendReport], rows: &[Row], meta: &Value) -> String {
          - end to end: {LATENCY_TASKS} tasks one at a time (after {WARMUP} unmeasured), `Runtime::submit` → run ended (`done`), one in-process `Worker` (concurrency 1, idle poll {} ms) on the database queue\n\
          - direct: {DIRECT_TASKS} tasks, `Runtime::run_task` called directly (no queue); per checkpointed node = that time ÷ {CHECKPOINTS_PER_TASK}; target < {TARGET_MS_PER_CHECKPOINTED_NODE} ms\n\
          - concurrent: {CONCURRENT_TASKS} tasks submitted at once, one worker with concurrency {CONCURRENT_WORKER_CONCURRENCY}; per s = tasks done ÷ time from the first submit to the last run ended\n\
-         - store calls alone: {MICRO_CALLS} calls each of the four calls the runtime makes per node\n\n",
+         - store calls alone: {MICRO_CALLS} calls each of the two calls the runtime makes per node\n\n",
         meta["timestamp"].as_str().unwrap_or("?"),
         meta["git_commit"].as_str().unwrap_or("unknown"),
         meta["nproc"],

@@ -208,7 +208,8 @@ describe('dashboard', { concurrency: false }, () => {
 
     // It is listed on the overview as waiting.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
-    assert.equal(await page.getByTestId('count-waiting_approval').textContent(), '1');
+    // Counts load after the page shows: wait for the one expected.
+    await page.getByTestId('count-waiting_approval').filter({ hasText: /^1$/ }).waitFor();
     await page.getByRole('link', { name: /Publish this echo\?/ }).click();
     await page.waitForURL(`**/tasks/${taskId}`);
 
@@ -250,7 +251,8 @@ describe('dashboard', { concurrency: false }, () => {
     assert.equal((await me(secret)).status, 401);
 
     await page.getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL('**/login');
+    // The session guard may redirect first (with ?next=) before the button's own navigation.
+    await page.waitForURL(/\/login(\?.*)?$/);
     await page.goto(`${server.base}/tasks`);
     await page.waitForURL('**/login?next=%2Ftasks');
     await page.getByLabel('Email').focus();
@@ -260,6 +262,8 @@ describe('dashboard', { concurrency: false }, () => {
     await page.keyboard.press('Enter');
     await page.waitForURL('**/tasks');
     await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+    // The list loads after the heading shows: wait for its rows, then count.
+    await page.locator('a[data-task-id]').nth(1).waitFor();
     assert.equal(await page.locator('a[data-task-id]').count(), 2);
   });
 

@@ -61,12 +61,17 @@ lint:
 # on the same Redis for comparison (bench/rq/, in a venv of its own). They need
 # DATABASE_URL and REDIS_URL: when either is unset, the script starts throwaway
 # servers for the run. Compiled (bench profile = release) and the venv set up
-# first, so no database idles through the build.
+# first, so no database idles through the build. Then the embedded models
+# against llama.cpp on the same GGUF (bench/llamacpp/: llama-bench built from
+# source on first use), which needs no database.
 bench:
 	$(CARGO) bench -p morningai-backend --bench http --no-run
 	$(CARGO) bench -p morningai-queue --bench throughput --no-run
 	$(CARGO) bench -p morningai-orchestration --bench runtime --no-run
 	python3 bench/rq/bench.py --setup-only
+	$(SHELL) scripts/fetch-models.sh
+	$(CARGO) bench -p morningai-ai --bench local_models --no-run
+	python3 bench/llamacpp/bench.py --setup-only
 	@run='$(CARGO) bench -p morningai-backend --bench http && $(CARGO) bench -p morningai-queue --bench throughput && $(CARGO) bench -p morningai-orchestration --bench runtime && python3 bench/rq/bench.py'; \
 	echo "$$run"; \
 	if [[ -n "$${DATABASE_URL:-}" && -n "$${REDIS_URL:-}" ]]; then \
@@ -74,6 +79,7 @@ bench:
 	else \
 		$(SHELL) scripts/test-services.sh run -- $(SHELL) -euo pipefail -c "$$run"; \
 	fi
+	$(CARGO) bench -p morningai-ai --bench local_models
 
 migrate:
 	$(CARGO) run --bin morningai -- migrate

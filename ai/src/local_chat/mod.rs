@@ -1,5 +1,9 @@
 //! The embedded chat model: SmolLM2-135M-Instruct (a Q4_1 GGUF file) run
-//! in-process by candle's quantized llama, on the CPU.
+//! in-process on the CPU, by this module's own llama forward pass
+//! ([`llama`], with [`quant`]'s kernels) when the file's weights are Q4_1 or
+//! Q8_0 (SmolLM2's are), else by candle's quantized llama. `llama`'s doc says
+//! why it exists (speed: candle's op-by-op execution was 3 to 20 times slower
+//! than llama.cpp on this model).
 //!
 //! Everything comes from the GGUF file: weights, the tokenizer
 //! ([`GgufTokenizer`], from `tokenizer.ggml.*`), the chat template
@@ -7,9 +11,11 @@
 //! `scripts/fetch-models.sh` puts the file at
 //! `models/SmolLM2-135M-Instruct.Q4_1.gguf`.
 //!
-//! Inference runs on tokio's blocking pool, at most
+//! Inference runs on tokio's blocking pool (the forward pass itself on the
+//! model's own pool of [`LocalChatOptions::threads`] threads), at most
 //! [`LocalChatOptions::concurrency`] requests at a time (the others wait for a
-//! slot). Each request gets its own KV cache over the shared weights.
+//! slot). Each request gets its own KV cache over the shared weights
+//! ([`LocalChatSession`], also public for benchmarks and tools).
 //! Sampling: `temperature` `None` or `0` is greedy (deterministic); otherwise
 //! candle's `LogitsProcessor` samples with `temperature`, `top_p` and `seed`
 //! (a random seed when none is given). Generation ends at a control token
@@ -18,6 +24,8 @@
 //! Dropping a `chat` future or a stream stops the generation at the next
 //! token. `ChatRequest::json` is not enforced by this model.
 
+mod llama;
+mod quant;
 mod stop;
 mod template;
 mod tokenizer;
@@ -45,31 +53,40 @@ pub use template::ChatTemplate;
 pub use tokenizer::GgufTokenizer;
 use tokenizer::Utf8Stream;
 
-/// Prompt tokens fed to the model per forward pass: bounds the attention
-/// scratch memory of long prompts and lets cancellation in between.
-const PREFILL_CHUNK: usize = 256;
+/// Prompt tokens fed to the model per forward pass: bounds the scratch memory
+/// of long prompts and lets cancellation in between. As large as llama.cpp's
+/// default micro-batch: larger batches amortise reading the weights.
+const PREFILL_CHUNK: usize = 512;
+
+/// The longest context served, whatever the file says: bounds the KV cache
+/// (SmolLM2-135M: 46 KB per token, so 190 MB at this length).
+pub const MAX_CONTEXT: usize = MAX_SEQ_LEN;
 
 /// How a [`LocalChatModel`] runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalChatOptions {
-    /// Threads for candle's CPU kernels. candle sizes its kernel thread pool
-    /// once per process, from the `CANDLE_NUM_THREADS` environment variable
-    /// (else `RAYON_NUM_THREADS`, else the number of physical cores). When
-    /// this is set and `CANDLE_NUM_THREADS` is not, `load` sets it; it only
-    /// takes effect if `load` runs before anything else in the process uses
-    /// candle's quantized kernels, and the first value wins. `None`: leave it
-    /// to candle.
+    /// Threads computing a forward pass (the model's own pool; requests
+    /// running at once share it). `None`: one per CPU. With candle (files the
+    /// built-in forward pass does not cover) this sets candle's kernel thread
+    /// pool instead, which is sized once per process from the
+    /// `CANDLE_NUM_THREADS` environment variable (else `RAYON_NUM_THREADS`,
+    /// else the number of physical cores): when this is set and
+    /// `CANDLE_NUM_THREADS` is not, `load` sets it; it only takes effect if
+    /// `load` runs before anything else in the process uses candle's quantized
+    /// kernels, and the first value wins.
     pub threads: Option<usize>,
     /// Generations running at once; further requests wait. At least 1.
     pub concurrency: usize,
     /// `max_tokens` when a request leaves it unset.
     pub default_max_tokens: u32,
-    /// Re-encode Q4_1 / Q5_0 / Q5_1 weights as Q8_0 while loading. candle
+    /// For files run by candle only (weights other than Q4_1 and Q8_0):
+    /// re-encode Q4_1 / Q5_0 / Q5_1 weights as Q8_0 while loading. candle
     /// has SIMD kernels (picked at run time: AVX2, NEON) for Q8_0 but only
     /// portable scalar code for those formats, which is many times slower.
     /// Costs some memory (Q8_0 takes 34 bytes per 32 weights, Q4_1 20) and
     /// load time; the answers differ slightly from computing with the file's
     /// exact weights (Q8_0 keeps them to within 0.4% of each block's range).
+    /// The built-in forward pass always computes with the file's weights.
     pub requantize: bool,
 }
 
@@ -91,8 +108,16 @@ pub struct LocalChatModel {
     slots: Arc<Semaphore>,
 }
 
+/// What computes the forward pass.
+enum Engine {
+    /// This module's own ([`llama`]).
+    Lean(llama::LlamaWeights),
+    /// candle's quantized llama, for what [`llama`] does not cover.
+    Candle(ModelWeights),
+}
+
 struct Inner {
-    weights: ModelWeights,
+    engine: Engine,
     tokenizer: GgufTokenizer,
     template: ChatTemplate,
     context_length: usize,
@@ -106,6 +131,13 @@ impl std::fmt::Debug for LocalChatModel {
             .field("model", &self.inner.model)
             .field("context_length", &self.inner.context_length)
             .field("tokenizer", &self.inner.tokenizer)
+            .field(
+                "engine",
+                &match &self.inner.engine {
+                    Engine::Lean(w) => format!("built-in ({} threads)", w.threads()),
+                    Engine::Candle(_) => "candle".to_string(),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +188,100 @@ fn requantized<R: Read + Seek>(
     Ok((content, gguf))
 }
 
+/// candle's model for a file [`llama`] does not cover.
+fn candle_weights<R: Read + Seek>(
+    content: gguf_file::Content,
+    reader: &mut R,
+    requantize: bool,
+) -> candle_core::Result<ModelWeights> {
+    if requantize {
+        let (content, mut gguf) = requantized(&content, reader)?;
+        ModelWeights::from_gguf(content, &mut gguf, &Device::Cpu)
+    } else {
+        ModelWeights::from_gguf(content, reader, &Device::Cpu)
+    }
+}
+
+/// A sequence being generated: its KV cache (or candle's model copy holding
+/// it) and position. From [`LocalChatModel::session`].
+pub struct LocalChatSession<'m> {
+    inner: &'m Inner,
+    state: SessionState,
+    position: usize,
+    logits: Vec<f32>,
+}
+
+enum SessionState {
+    Lean(llama::LlamaState),
+    Candle(ModelWeights),
+}
+
+impl Inner {
+    fn session(&self, positions: usize) -> LocalChatSession<'_> {
+        let state = match &self.engine {
+            Engine::Lean(weights) => SessionState::Lean(llama::LlamaState::new(
+                weights,
+                positions.min(self.context_length),
+            )),
+            Engine::Candle(weights) => SessionState::Candle(weights.clone()),
+        };
+        LocalChatSession {
+            inner: self,
+            state,
+            position: 0,
+            logits: Vec::new(),
+        }
+    }
+}
+
+impl LocalChatSession<'_> {
+    /// Runs `tokens` through the model after those fed before (in chunks of
+    /// at most 512) and returns the logits for the token that follows them.
+    /// Fails past the context length.
+    pub fn feed(&mut self, tokens: &[u32]) -> Result<&[f32], AiError> {
+        if tokens.is_empty() {
+            return Err(local("no tokens to feed"));
+        }
+        if self.position + tokens.len() > self.inner.context_length {
+            return Err(AiError::ContextTooLong(format!(
+                "{} tokens past a context of {}",
+                self.position + tokens.len(),
+                self.inner.context_length
+            )));
+        }
+        for chunk in tokens.chunks(PREFILL_CHUNK) {
+            match &mut self.state {
+                SessionState::Lean(state) => {
+                    let weights = match &self.inner.engine {
+                        Engine::Lean(weights) => weights,
+                        Engine::Candle(_) => unreachable!("a lean session has lean weights"),
+                    };
+                    let logits = weights.forward(state, chunk);
+                    self.logits.clear();
+                    self.logits.extend_from_slice(logits);
+                }
+                SessionState::Candle(model) => {
+                    let input = Tensor::new(chunk, &Device::Cpu)
+                        .and_then(|t| t.unsqueeze(0))
+                        .map_err(inference)?;
+                    self.logits = model
+                        .forward(&input, self.position)
+                        .and_then(|l| l.squeeze(0))
+                        .and_then(|l| l.to_vec1::<f32>())
+                        .map_err(inference)?;
+                }
+            }
+            self.position += chunk.len();
+        }
+        Ok(&self.logits)
+    }
+
+    /// Tokens fed so far.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+}
+
 /// Sets `CANDLE_NUM_THREADS` once per process (see [`LocalChatOptions::threads`]).
 fn configure_threads(threads: usize) {
     static APPLIED: OnceLock<Option<usize>> = OnceLock::new();
@@ -181,9 +307,6 @@ impl LocalChatModel {
     /// `spawn_blocking`.
     pub fn load(path: &Path, options: LocalChatOptions) -> Result<Self, AiError> {
         let started = Instant::now();
-        if let Some(threads) = options.threads.filter(|&n| n > 0) {
-            configure_threads(threads);
-        }
         let file =
             File::open(path).map_err(|e| local(format!("cannot open {}: {e}", path.display())))?;
         let mut reader = BufReader::new(file);
@@ -211,9 +334,8 @@ impl LocalChatModel {
         }
         let tokenizer = GgufTokenizer::from_gguf(&content)?;
         let template = ChatTemplate::from_gguf_template(meta_str("tokenizer.chat_template"))?;
-        let trained_context = meta_u32("llama.context_length").map_or(MAX_SEQ_LEN, |n| n as usize);
-        // candle's quantized llama precomputes rotary embeddings for MAX_SEQ_LEN positions.
-        let context_length = trained_context.min(MAX_SEQ_LEN);
+        let trained_context = meta_u32("llama.context_length").map_or(MAX_CONTEXT, |n| n as usize);
+        let context_length = trained_context.min(MAX_CONTEXT);
         if let Some(n) = meta_u32("llama.vocab_size") {
             if n as usize != tokenizer.vocab_size() {
                 return Err(local(format!(
@@ -223,27 +345,35 @@ impl LocalChatModel {
             }
         }
 
-        let slow = content
-            .tensor_infos
-            .values()
-            .any(|t| SLOW_DTYPES.contains(&t.ggml_dtype));
-        let weights = if options.requantize && slow {
-            let (content, mut gguf) = requantized(&content, &mut reader).map_err(|e| {
-                local(format!(
-                    "cannot re-encode the weights of {}: {e}",
-                    path.display()
-                ))
-            })?;
-            ModelWeights::from_gguf(content, &mut gguf, &Device::Cpu)
-        } else {
-            ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)
-        }
-        .map_err(|e| {
+        let threads = options.threads.filter(|&n| n > 0).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let lean = llama::LlamaWeights::from_gguf(&content, &mut reader, threads).map_err(|e| {
             local(format!(
                 "cannot load the weights of {}: {e}",
                 path.display()
             ))
         })?;
+        let slow = content
+            .tensor_infos
+            .values()
+            .any(|t| SLOW_DTYPES.contains(&t.ggml_dtype));
+        let requantized = lean.is_none() && options.requantize && slow;
+        let engine = if let Some(weights) = lean {
+            Engine::Lean(weights)
+        } else {
+            if let Some(threads) = options.threads.filter(|&n| n > 0) {
+                configure_threads(threads);
+            }
+            Engine::Candle(
+                candle_weights(content, &mut reader, requantized).map_err(|e| {
+                    local(format!(
+                        "cannot load the weights of {}: {e}",
+                        path.display()
+                    ))
+                })?,
+            )
+        };
         let model = path
             .file_stem()
             .map_or_else(|| "local".to_string(), |s| s.to_string_lossy().into_owned());
@@ -251,13 +381,18 @@ impl LocalChatModel {
             model,
             context_length,
             trained_context,
-            requantized = options.requantize && slow,
+            engine = if matches!(engine, Engine::Lean(_)) {
+                "built-in"
+            } else {
+                "candle"
+            },
+            requantized,
             load_ms = started.elapsed().as_millis() as u64,
             "local chat model loaded"
         );
         Ok(Self {
             inner: Arc::new(Inner {
-                weights,
+                engine,
                 tokenizer,
                 template,
                 context_length,
@@ -277,9 +412,16 @@ impl LocalChatModel {
     }
 
     /// Tokens of context (prompt plus answer): the file's
-    /// `llama.context_length`, capped at candle's limit (4096).
+    /// `llama.context_length`, capped at [`MAX_CONTEXT`].
     pub fn context_length(&self) -> usize {
         self.inner.context_length
+    }
+
+    /// A fresh sequence over the model's weights, fed token ids directly
+    /// (no template, no sampling): what `chat` runs on, for benchmarks and
+    /// tools. Blocking; `positions` is a hint of its final length.
+    pub fn session(&self, positions: usize) -> LocalChatSession<'_> {
+        self.inner.session(positions)
     }
 
     /// The prompt token ids for `messages` (chat template applied).
@@ -399,6 +541,10 @@ impl Drop for CancelOnDrop {
     }
 }
 
+fn logits_tensor(logits: &[f32]) -> Result<Tensor, AiError> {
+    Tensor::from_slice(logits, logits.len(), &Device::Cpu).map_err(inference)
+}
+
 /// Runs `generate`, turning a panic into an error.
 fn generate_caught(
     inner: &Inner,
@@ -419,26 +565,16 @@ fn generate(
     canceled: &dyn Fn() -> bool,
     emit: &mut dyn FnMut(String) -> bool,
 ) -> Result<Completion, AiError> {
-    let device = Device::Cpu;
-    let mut model = inner.weights.clone();
     let tokenizer = &inner.tokenizer;
-
-    let mut position = 0;
+    let mut session = inner.session(job.prompt.len() + job.max_tokens);
     let mut logits = None;
     for chunk in job.prompt.chunks(PREFILL_CHUNK) {
         if canceled() {
             return Err(AiError::Canceled);
         }
-        let input = Tensor::new(chunk, &device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(inference)?;
-        logits = Some(model.forward(&input, position).map_err(inference)?);
-        position += chunk.len();
+        logits = Some(logits_tensor(session.feed(chunk)?)?);
     }
-    let mut logits = logits
-        .ok_or_else(|| local("empty prompt"))?
-        .squeeze(0)
-        .map_err(inference)?;
+    let mut logits = logits.ok_or_else(|| local("empty prompt"))?;
 
     let mut sampler = LogitsProcessor::from_sampling(job.seed, job.sampling.clone());
     let mut utf8 = Utf8Stream::default();
@@ -470,20 +606,13 @@ fn generate(
                 }
             }
         }
-        if completion_tokens >= job.max_tokens || position >= inner.context_length {
+        if completion_tokens >= job.max_tokens || session.position() >= inner.context_length {
             break "length";
         }
         if canceled() {
             return Err(AiError::Canceled);
         }
-        let input = Tensor::new(&[next], &device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(inference)?;
-        logits = model
-            .forward(&input, position)
-            .and_then(|l| l.squeeze(0))
-            .map_err(inference)?;
-        position += 1;
+        logits = logits_tensor(session.feed(&[next])?)?;
     };
 
     // An incomplete character left at the end, then whatever was held back.

@@ -1,6 +1,7 @@
 //! The graphs this build ships, by task kind.
 
 pub mod chat;
+pub mod doc;
 pub mod echo;
 
 use std::sync::Arc;

@@ -74,6 +74,47 @@ pub struct Config {
 
     #[command(flatten)]
     pub usage: UsageConfig,
+
+    #[command(flatten)]
+    pub knowledge: KnowledgeConfig,
+}
+
+/// Repositories: where their checkouts and indexes live and how they are fetched.
+#[derive(Clone, Args)]
+pub struct KnowledgeConfig {
+    /// Token for HTTP(S) git remotes (sent as basic auth to the hosts in
+    /// `MORNINGAI_GIT_TOKEN_HOSTS` only); never logged or stored.
+    #[arg(long, env = "MORNINGAI_GIT_TOKEN", hide_env_values = true)]
+    pub git_token: Option<String>,
+
+    /// Hosts (`host` or `host:port`) the git token may be sent to.
+    #[arg(
+        long,
+        env = "MORNINGAI_GIT_TOKEN_HOSTS",
+        value_delimiter = ',',
+        default_value = "github.com"
+    )]
+    pub git_token_hosts: Vec<String>,
+
+    /// Where repository checkouts and indexes are kept. Unset: `<MORNINGAI_DATA_DIR>/repos`.
+    #[arg(long, env = "MORNINGAI_REPOS_DIR")]
+    pub repos_dir: Option<PathBuf>,
+
+    /// Whether a repository's source may be a directory (or `file://` URL) on
+    /// this server. Unset: true in development, false in production.
+    #[arg(long, env = "MORNINGAI_ALLOW_LOCAL_REPOSITORIES", action = clap::ArgAction::Set)]
+    pub allow_local_repositories: Option<bool>,
+}
+
+impl std::fmt::Debug for KnowledgeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnowledgeConfig")
+            .field("git_token", &self.git_token.as_ref().map(|_| "***"))
+            .field("git_token_hosts", &self.git_token_hosts)
+            .field("repos_dir", &self.repos_dir)
+            .field("allow_local_repositories", &self.allow_local_repositories)
+            .finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -274,6 +315,21 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
+    }
+
+    /// Where repository checkouts and indexes are kept.
+    pub fn repos_dir(&self) -> PathBuf {
+        self.knowledge
+            .repos_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("repos"))
+    }
+
+    /// Whether repositories may be read from this server's own disk.
+    pub fn allow_local_repositories(&self) -> bool {
+        self.knowledge
+            .allow_local_repositories
+            .unwrap_or(!self.is_production())
     }
 
     /// The configuration with every default, as tests start from.

@@ -9,6 +9,8 @@ use morningai_ai::provider::{
 use morningai_ai::{ChatModel, Embedder, LocalChatOptions};
 
 use anyhow::Context;
+use morningai_knowledge::{GitCredentials, IndexConfig};
+use morningai_orchestration::graphs::GraphEnv;
 use morningai_orchestration::{ModelServices, Runtime, StoreLedger};
 use morningai_queue::Queue;
 use morningai_store::Store;
@@ -33,10 +35,33 @@ pub fn runtime(store: Arc<dyn Store>, queue: Queue, config: &Config) -> anyhow::
             config.usage.default_budget(),
         )),
     };
+    let env = graph_env(store.clone(), config);
     Ok(
-        Runtime::new(store, queue, morningai_orchestration::graphs::registry())
+        Runtime::new(store, queue, morningai_orchestration::graphs::registry(env))
             .with_models(services),
     )
+}
+
+/// What the graphs that read the store or the disk are built with.
+pub fn graph_env(store: Arc<dyn Store>, config: &Config) -> GraphEnv {
+    let knowledge = &config.knowledge;
+    GraphEnv {
+        store,
+        repos_dir: config.repos_dir(),
+        git_credentials: knowledge
+            .git_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(GitCredentials::token),
+        git_credential_hosts: knowledge
+            .git_token_hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
+        index_config: IndexConfig::default(),
+    }
 }
 
 /// The models this process's agents use.

@@ -83,3 +83,7 @@ id_type!(
     /// One recorded call to a chat or embedding model.
     ModelCallId
 );
+id_type!(
+    /// A repository registered by a tenant for its agents to index and read.
+    RepositoryId
+);

@@ -7,6 +7,7 @@ pub mod email;
 pub mod ids;
 pub mod job;
 pub mod model;
+pub mod repository;
 pub mod role;
 pub mod task;
 pub mod tenant;
@@ -14,10 +15,15 @@ pub mod usage;
 
 pub use email::{Email, EmailError};
 pub use ids::{
-    ApiKeyId, AuditId, CheckpointId, JobId, ModelCallId, SessionId, TaskId, TenantId, UserId,
+    ApiKeyId, AuditId, CheckpointId, JobId, ModelCallId, RepositoryId, SessionId, TaskId, TenantId,
+    UserId,
 };
 pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};
+pub use repository::{
+    NewRepository, Repository, RepositoryIndexed, RepositoryStatus, UnknownRepositoryStatus,
+    REPOSITORY_NAME_MAX,
+};
 pub use role::{Role, UnknownRole};
 pub use task::{
     Approval, ApprovalStatus, Checkpoint, NewTask, Task, TaskEvent, TaskStatus, UnknownTaskStatus,

@@ -38,12 +38,23 @@ pub struct NodeCtx {
     pub(crate) log: Arc<dyn Fn(String) + Send + Sync>,
     /// The models, when the runtime has them (see [`crate::models`]).
     pub(crate) models: Option<crate::models::NodeModels>,
+    /// Writes events while the node runs (see [`NodeCtx::emit`]).
+    pub(crate) live: Option<crate::live::LiveEvents>,
 }
 
 impl NodeCtx {
     /// A log line, recorded as a `log` event of the task.
     pub fn log(&self, line: impl Into<String>) {
         (self.log)(line.into());
+    }
+
+    /// A task event written while the node runs (progress a watcher should
+    /// see now), unlike [`NodeCtx::log`] lines, which land with the node's
+    /// checkpoint. Never blocks; a lost event does not fail the run.
+    pub fn emit(&self, kind: &str, data: serde_json::Value) {
+        if let Some(live) = &self.live {
+            live.emit(kind, data);
+        }
     }
 
     /// The chat model, scoped to this task: budget-checked, recorded,

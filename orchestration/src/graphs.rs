@@ -3,6 +3,8 @@
 pub mod chat;
 pub mod doc;
 pub mod echo;
+pub mod env;
+pub mod index;
 
 use std::sync::Arc;
 
@@ -10,8 +12,24 @@ use morningai_core::Role;
 
 use crate::registry::{GraphEntry, Registry};
 
-/// Every graph, ready for the runtime.
-pub fn registry() -> Registry {
+pub use env::GraphEnv;
+
+/// Every graph, ready for the runtime; `env` is what graphs that read the
+/// store or the disk are built with.
+pub fn registry(env: GraphEnv) -> Registry {
+    registry_without_env().register(
+        index::KIND,
+        GraphEntry {
+            graph: Arc::new(index::graph(env)),
+            approver: Role::Member,
+            description: "Checks a registered repository out and brings its search index to the current commit (input: {\"repository_id\"}); POST /api/repositories/{id}/index starts it.",
+        },
+    )
+}
+
+/// The graphs that need nothing from outside (no store, no disk): for tests
+/// and benchmarks of the runtime.
+pub fn registry_without_env() -> Registry {
     Registry::new().register(
         echo::KIND,
         GraphEntry {

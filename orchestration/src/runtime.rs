@@ -235,6 +235,7 @@ impl Runtime {
                 cancel: stop.child_token(),
                 log: Arc::new(move |line| sink.lock().expect("log buffer").push(line)),
                 models,
+                live: Some(live.clone()),
             };
             let started = Instant::now();
             let outcome = tokio::select! {

@@ -8,6 +8,7 @@ mod error;
 mod jobs_sql;
 mod open;
 mod postgres;
+mod repositories_sql;
 mod rows;
 mod sql;
 mod sqlite;

@@ -7,9 +7,10 @@
 use async_trait::async_trait;
 use morningai_core::{
     ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Budget, BudgetPatch, Checkpoint,
-    CheckpointId, Email, Job, JobId, JobStatus, Member, Membership, ModelCall, NewJob, NewTask,
-    QueueCount, Role, Session, SessionId, Spent, Task, TaskEvent, TaskId, TaskStatus, Tenant,
-    TenantCtx, TenantId, UsageReport, User, UserId, WorkerInfo,
+    CheckpointId, Email, Job, JobId, JobStatus, Member, Membership, ModelCall, NewJob,
+    NewRepository, NewTask, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session,
+    SessionId, Spent, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId,
+    UsageReport, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -398,6 +399,70 @@ pub trait UsageStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Repositories a tenant registers, and the state of their index. The index
+/// run (a task) reports through the `*_index` methods; they take only the
+/// tenant, as a run has no user.
+#[async_trait]
+pub trait RepositoryStore: Send + Sync {
+    /// `Conflict` when the tenant already has a repository with this name.
+    /// Writes an audit entry.
+    async fn create_repository(
+        &self,
+        ctx: &TenantCtx,
+        repo: &NewRepository,
+    ) -> StoreResult<Repository>;
+    /// By name.
+    async fn repositories(&self, tenant: TenantId) -> StoreResult<Vec<Repository>>;
+    async fn repository(
+        &self,
+        tenant: TenantId,
+        id: RepositoryId,
+    ) -> StoreResult<Option<Repository>>;
+    /// Removes the record (not its files) and writes an audit entry; returns
+    /// what was removed.
+    async fn delete_repository(&self, ctx: &TenantCtx, id: RepositoryId)
+        -> StoreResult<Repository>;
+    /// Records `task` as the index run of `generation` unless a run of that
+    /// generation (or a later one) is already recorded; returns the repository
+    /// as it is now either way.
+    async fn request_repository_index(
+        &self,
+        tenant: TenantId,
+        id: RepositoryId,
+        generation: i64,
+        task: TaskId,
+    ) -> StoreResult<Repository>;
+    /// `indexing`, error and progress cleared.
+    async fn start_repository_index(
+        &self,
+        tenant: TenantId,
+        id: RepositoryId,
+    ) -> StoreResult<Repository>;
+    /// Files processed so far, of `total`. Nothing happens for a deleted repository.
+    async fn repository_index_progress(
+        &self,
+        tenant: TenantId,
+        id: RepositoryId,
+        done: i64,
+        total: i64,
+    ) -> StoreResult<()>;
+    /// `ready` with what the run found.
+    async fn finish_repository_index(
+        &self,
+        tenant: TenantId,
+        id: RepositoryId,
+        indexed: &RepositoryIndexed,
+    ) -> StoreResult<Repository>;
+    /// `failed` with `error` (which must hold no credentials); the last
+    /// successful run's counts and commit stay.
+    async fn fail_repository_index(
+        &self,
+        tenant: TenantId,
+        id: RepositoryId,
+        error: &str,
+    ) -> StoreResult<Repository>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
     HealthStore
@@ -409,6 +474,7 @@ pub trait Store:
     + JobStore
     + TaskStore
     + UsageStore
+    + RepositoryStore
 {
 }
 
@@ -422,5 +488,6 @@ impl<T> Store for T where
         + JobStore
         + TaskStore
         + UsageStore
+        + RepositoryStore
 {
 }

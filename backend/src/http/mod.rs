@@ -11,6 +11,7 @@ mod frontend;
 mod health;
 mod openapi;
 mod queue;
+mod repositories;
 mod tasks;
 mod tenant;
 mod usage;
@@ -92,6 +93,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(approvals::router())
         .merge(usage::router())
+        .merge(repositories::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

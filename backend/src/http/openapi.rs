@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "queue", description = "Background jobs and workers"),
         (name = "tasks", description = "Agent runs: tasks, checkpoints, events, approvals"),
         (name = "usage", description = "Model usage, cost and budgets"),
+        (name = "repositories", description = "Repositories the agents index and read"),
     )
 )]
 pub struct ApiDoc;

@@ -11,5 +11,6 @@ mod input;
 mod members;
 mod openapi;
 mod queue;
+mod repositories;
 mod tasks;
 mod usage;

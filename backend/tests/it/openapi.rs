@@ -43,6 +43,11 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/usage"),
     ("get", "/api/usage/budgets"),
     ("put", "/api/usage/budgets"),
+    ("get", "/api/repositories"),
+    ("post", "/api/repositories"),
+    ("get", "/api/repositories/{id}"),
+    ("delete", "/api/repositories/{id}"),
+    ("post", "/api/repositories/{id}/index"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String)> {

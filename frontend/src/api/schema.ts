@@ -244,6 +244,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tenant's repositories, by name. */
+        get: operations["list_repositories"];
+        put?: never;
+        /** Register a repository and start indexing it. */
+        post: operations["create_repository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/repositories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One repository: source, default branch, indexed commit, file, chunk and
+         *     symbol counts, index status (with progress while indexing) and error,
+         *     and the latest index task.
+         */
+        get: operations["get_repository"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove the repository, its checkout and its index. A run in progress is
+         *     asked to stop.
+         */
+        delete: operations["delete_repository"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/repositories/{id}/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Index the repository again (its current commit; only changed files are
+         *     re-read). While a run is queued or running, that run is returned.
+         */
+        post: operations["index_repository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/task-kinds": {
         parameters: {
             query?: never;
@@ -658,6 +721,16 @@ export interface components {
             name: string;
             role?: null | components["schemas"]["Role"];
         };
+        CreateRepositoryRequest: {
+            /** @description 1–100 characters, unique in the tenant. */
+            name: string;
+            /**
+             * @description A directory on the server (when the server allows it) or a git URL:
+             *     `https://…`, `http://…`, `ssh://…`, `git@host:path`, `file://…`.
+             *     Credentials in the URL are dropped: the server's configured token is used.
+             */
+            source: string;
+        };
         CreateTaskRequest: {
             /** @description Creating twice with the same key returns the first task. */
             idempotency_key?: string | null;
@@ -737,6 +810,14 @@ export interface components {
             database?: string | null;
             /** @description `ok` when alive, `ready` when ready. */
             status: string;
+        };
+        IndexAccepted: {
+            /**
+             * @description False when a run of this repository was already queued or running
+             *     (that run's task is returned).
+             */
+            created: boolean;
+            task_id: components["schemas"]["TaskId"];
         };
         /** @description A job and its state. */
         Job: {
@@ -838,6 +919,65 @@ export interface components {
         ReplayRequest: {
             checkpoint_id: components["schemas"]["CheckpointId"];
         };
+        Repository: {
+            /** Format: int64 */
+            chunk_count: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by?: null | components["schemas"]["UserId"];
+            default_branch?: string | null;
+            /** @description Why the last index run failed (never contains credentials). */
+            error?: string | null;
+            /** Format: int64 */
+            file_count: number;
+            id: components["schemas"]["RepositoryId"];
+            /**
+             * Format: int64
+             * @description How many index runs were requested; names the next run's idempotency key.
+             */
+            index_generation: number;
+            index_task_id?: null | components["schemas"]["TaskId"];
+            /** Format: date-time */
+            indexed_at?: string | null;
+            /** @description The commit of the last successful index run. */
+            indexed_commit?: string | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Files (re)processed so far by the running index run, of `progress_total`.
+             */
+            progress_done: number;
+            /** Format: int64 */
+            progress_total: number;
+            /** @description A directory on the server or a git URL, without credentials. */
+            source: string;
+            status: components["schemas"]["RepositoryStatus"];
+            /** Format: int64 */
+            symbol_count: number;
+            tenant_id: components["schemas"]["TenantId"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        RepositoryCreated: {
+            repository: components["schemas"]["Repository"];
+            /** @description The first index run; watch it at `/api/tasks/{id}/events`. */
+            task_id: components["schemas"]["TaskId"];
+        };
+        /**
+         * Format: uuid
+         * @description A repository registered by a tenant for its agents to index and read.
+         */
+        RepositoryId: string;
+        RepositoryList: {
+            repositories: components["schemas"]["Repository"][];
+        };
+        /**
+         * @description Where a repository's index is: `pending` (never indexed) → `indexing` →
+         *     `ready`, or `failed` (with the error). A ready repository being
+         *     re-indexed is `indexing` and keeps its last counts until the run ends.
+         * @enum {string}
+         */
+        RepositoryStatus: "pending" | "indexing" | "ready" | "failed";
         ResumeRequest: {
             decision: components["schemas"]["Decision"];
             /** @description Anything the waiting node asked for (an answer, an edited draft). */
@@ -1899,6 +2039,257 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_repositories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRepositoryRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryCreated"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the repository's id */
+                id: components["schemas"]["RepositoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Repository"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the repository's id */
+                id: components["schemas"]["RepositoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    index_repository: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the repository's id */
+                id: components["schemas"]["RepositoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexAccepted"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

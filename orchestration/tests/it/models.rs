@@ -106,7 +106,7 @@ impl Fixture {
         let runtime = Runtime::new(
             store.clone(),
             Queue::database(store.clone()),
-            graphs::registry(),
+            graphs::registry_without_env(),
         )
         .with_models(models);
         Self {

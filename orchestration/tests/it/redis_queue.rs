@@ -42,7 +42,7 @@ async fn redis_task_accepted_while_redis_is_down_runs_when_it_returns() {
     let runtime = Runtime::new(
         store.clone(),
         Queue::with_outbox(store.clone(), Arc::new(down)),
-        graphs::registry(),
+        graphs::registry_without_env(),
     );
     let req = TaskRequest {
         kind: "echo".into(),
@@ -64,7 +64,7 @@ async fn redis_task_accepted_while_redis_is_down_runs_when_it_returns() {
     let up: Arc<dyn QueueBackend> =
         Arc::new(RedisQueue::connect(&redis_url(), &prefix).await.unwrap());
     let queue = Queue::with_outbox(store.clone(), up.clone());
-    let runtime = Runtime::new(store.clone(), queue.clone(), graphs::registry());
+    let runtime = Runtime::new(store.clone(), queue.clone(), graphs::registry_without_env());
     assert_eq!(queue.outbox().unwrap().dispatch_pending().await.unwrap(), 1);
     let stop = CancellationToken::new();
     let config = WorkerConfig {

@@ -59,7 +59,7 @@ impl Fixture {
         let runtime = Runtime::new(
             store.clone(),
             Queue::database(store.clone()),
-            graphs::registry(),
+            graphs::registry_without_env(),
         );
         Self {
             runtime,

@@ -195,3 +195,9 @@ mod task_queries {
 mod usage_queries {
     crate::usage_sql::impl_usage_store!(super::PgStore, sqlx::Postgres, queries);
 }
+
+/// The repository store's queries (`crate::repositories_sql`), instantiated
+/// for this backend; changes audit through `queries`.
+mod repository_queries {
+    crate::repositories_sql::impl_repository_store!(super::PgStore, sqlx::Postgres, queries);
+}

@@ -153,3 +153,9 @@ mod task_queries {
 mod usage_queries {
     crate::usage_sql::impl_usage_store!(super::SqliteStore, sqlx::Sqlite, queries);
 }
+
+/// The repository store's queries (`crate::repositories_sql`), instantiated
+/// for this backend; changes audit through `queries`.
+mod repository_queries {
+    crate::repositories_sql::impl_repository_store!(super::SqliteStore, sqlx::Sqlite, queries);
+}

@@ -5,10 +5,12 @@
 
 use morningai_core::{
     BudgetPatch, CallKind, CallOutcome, Checkpoint, CheckpointId, Email, MicroUsd, ModelCall,
-    ModelCallId, NewJob, NewTask, Role, TaskId, TenantCtx,
+    ModelCallId, NewJob, NewRepository, NewTask, Role, TaskId, TenantCtx,
 };
 use morningai_store::testing::TempPostgres;
-use morningai_store::{AccountStore, ApiKeyStore, SessionStore, TaskStore, UsageStore};
+use morningai_store::{
+    AccountStore, ApiKeyStore, RepositoryStore, SessionStore, TaskStore, UsageStore,
+};
 use morningai_store::{JobDelivery, NewApiKey};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
@@ -50,6 +52,16 @@ async fn world() -> World {
             .unwrap();
         task_rows(&db, &ctx).await;
         usage_rows(&db, &ctx).await;
+        db.store
+            .create_repository(
+                &ctx,
+                &NewRepository {
+                    name: "r".into(),
+                    source: "https://example.com/r.git".into(),
+                },
+            )
+            .await
+            .unwrap();
         ctxs.push(ctx);
     }
     World {
@@ -159,6 +171,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("model_calls", "tenant_id", "INSERT INTO model_calls (id, tenant_id, provider, model, kind, prompt_tokens, completion_tokens, cost_micros, latency_ms, outcome, created_at_ms) VALUES (gen_random_uuid(), $1, 'p', 'm', 'chat', 0, 0, 0, 0, 'ok', 0)"),
     ("budgets", "tenant_id", "INSERT INTO budgets (tenant_id, updated_by, updated_at_ms) VALUES ($1, $2, 0)"),
     ("model_cache", "tenant_id", "INSERT INTO model_cache (tenant_id, key, response, created_at_ms) VALUES ($1, gen_random_uuid()::text, '{}', 0)"),
+    ("repositories", "tenant_id", "INSERT INTO repositories (id, tenant_id, name, source, status, created_by, created_at, updated_at) VALUES (gen_random_uuid(), $1, gen_random_uuid()::text, 's', 'pending', $2, now(), now())"),
 ];
 
 /// A transaction as the application role, scoped to `ctx` (or to nothing).

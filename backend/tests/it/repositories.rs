@@ -1,0 +1,460 @@
+//! The repositories API end to end: a fixture git repository made at test
+//! time is registered, indexed by a worker (an `index` task with progress
+//! and log events), re-indexed and removed with its files; bad sources,
+//! other tenants and lower roles are refused; a failing clone stores no
+//! credentials.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::support::{assert_error, both_backends, Session, TestApp};
+
+both_backends!(
+    register_index_reindex_and_delete,
+    bad_sources_and_names_are_422,
+    another_tenant_gets_404_and_roles_are_checked,
+);
+
+#[tokio::test]
+async fn sqlite_a_failing_clone_stores_no_credentials() {
+    a_failing_clone_stores_no_credentials(TestApp::sqlite_with(with_token).await).await;
+}
+
+#[tokio::test]
+async fn postgres_a_failing_clone_stores_no_credentials() {
+    a_failing_clone_stores_no_credentials(TestApp::postgres_with(with_token).await).await;
+}
+
+#[tokio::test]
+async fn local_directories_are_refused_unless_allowed() {
+    let app = TestApp::sqlite_with(|c| c.knowledge.allow_local_repositories = Some(false)).await;
+    let fixture = Fixture::new();
+    let owner = app.signup("o@example.com", "Org").await;
+    for source in [
+        fixture.path().to_str().unwrap().to_owned(),
+        format!("file://{}", fixture.path().display()),
+    ] {
+        let (status, body) = register(&app, &owner, "local", &source).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("source:"), "{message}");
+        assert!(
+            message.contains("MORNINGAI_ALLOW_LOCAL_REPOSITORIES"),
+            "{message}"
+        );
+    }
+}
+
+const TOKEN: &str = "ghp_configuredsecrettoken0123456789";
+const URL_SECRET: &str = "urlsecretpassword0123";
+
+fn with_token(config: &mut morningai_backend::Config) {
+    config.knowledge.git_token = Some(TOKEN.into());
+    config.knowledge.git_token_hosts = vec!["127.0.0.1".into()];
+}
+
+/// A small git repository in a temp dir, made with the `git` CLI.
+struct Fixture(PathBuf);
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "morningai-fixture-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.8\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("src/main.rs"),
+            "fn main() {\n    println!(\"{}\", greet(\"world\"));\n}\n\npub fn greet(name: &str) -> String {\n    format!(\"hello {name}\")\n}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("README.md"),
+            "# Fixture\n\nA repository for tests.\n\n## Usage\n\nRun it.\n",
+        )
+        .unwrap();
+        let fixture = Fixture(dir);
+        fixture.git(&["init", "--quiet", "--initial-branch=main"]);
+        fixture.commit("first");
+        fixture
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.0)
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    fn commit(&self, message: &str) -> String {
+        self.git(&["add", "--all"]);
+        self.git(&["commit", "--quiet", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn register(app: &TestApp, s: &Session, name: &str, source: &str) -> (StatusCode, Value) {
+    app.post(
+        "/api/repositories",
+        Some(&s.token),
+        json!({ "name": name, "source": source }),
+    )
+    .await
+}
+
+/// Polls the task until it ends; returns it.
+async fn wait_for_task(app: &TestApp, s: &Session, task: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (status, body) = app.get(&format!("/api/tasks/{task}"), Some(&s.token)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if ["done", "failed", "canceled"].contains(&body["status"].as_str().unwrap()) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "task did not end: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The task's events as `(kind, event)`, read from its SSE stream (which the
+/// server closes after the final event).
+async fn events(app: &TestApp, s: &Session, task: &str) -> Vec<(String, Value)> {
+    let res = app
+        .client
+        .get(format!("{}/api/tasks/{task}/events", app.base))
+        .bearer_auth(&s.token)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut kind = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    kind = Some(v.trim().to_owned());
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            Some((kind?, serde_json::from_str(&data).ok()?))
+        })
+        .collect()
+}
+
+async fn register_index_reindex_and_delete(mut app: TestApp) {
+    app.start_worker();
+    let fixture = Fixture::new();
+    let head = fixture.git(&["rev-parse", "HEAD"]);
+    let owner = app.signup("o@example.com", "Org").await;
+
+    let (status, body) = register(&app, &owner, "fixture", fixture.path().to_str().unwrap()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["repository"]["id"].as_str().unwrap().to_owned();
+    let task = body["task_id"].as_str().unwrap().to_owned();
+    assert_eq!(body["repository"]["name"], "fixture");
+    assert_eq!(body["repository"]["index_task_id"], task.as_str());
+
+    let done = wait_for_task(&app, &owner, &task).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["kind"], "index");
+    assert_eq!(done["result"]["stats"]["commit"], head.as_str());
+    assert!(
+        done["result"]["facts"]["languages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "rust"),
+        "{done}"
+    );
+
+    let (status, repo) = app
+        .get(&format!("/api/repositories/{id}"), Some(&owner.token))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{repo}");
+    assert_eq!(repo["status"], "ready", "{repo}");
+    assert_eq!(repo["indexed_commit"], head.as_str());
+    assert_eq!(repo["default_branch"], "main");
+    assert_eq!(repo["file_count"], 3, "{repo}");
+    assert!(repo["chunk_count"].as_i64().unwrap() >= 3, "{repo}");
+    assert!(repo["symbol_count"].as_i64().unwrap() >= 2, "{repo}");
+    assert!(repo["error"].is_null());
+    assert!(repo["indexed_at"].is_string());
+    assert_eq!(repo["index_task_id"], task.as_str());
+
+    let kinds: Vec<_> = events(&app, &owner, &task).await;
+    assert!(
+        kinds
+            .iter()
+            .any(|(k, d)| k == "index.progress" && d["data"]["total"] == 3),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|(k, d)| k == "log"
+            && d["data"]["line"]
+                .as_str()
+                .unwrap()
+                .starts_with("indexed 3 files")),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last().unwrap().0, "task.done");
+
+    let (status, list) = app.get("/api/repositories", Some(&owner.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["repositories"].as_array().unwrap().len(), 1);
+    assert_eq!(list["repositories"][0]["id"], id.as_str());
+
+    // A new commit, then a re-index: only the changed file is read again.
+    std::fs::write(
+        fixture.path().join("src/lib.rs"),
+        "pub fn added() -> u32 {\n    42\n}\n",
+    )
+    .unwrap();
+    let head2 = fixture.commit("second");
+    let (status, body) = app
+        .post(
+            &format!("/api/repositories/{id}/index"),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let task2 = body["task_id"].as_str().unwrap().to_owned();
+    assert_ne!(task2, task);
+    let done = wait_for_task(&app, &owner, &task2).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["result"]["stats"]["files_added"], 1, "{done}");
+    assert_eq!(done["result"]["stats"]["files_unchanged"], 3, "{done}");
+    let (_, repo) = app
+        .get(&format!("/api/repositories/{id}"), Some(&owner.token))
+        .await;
+    assert_eq!(repo["indexed_commit"], head2.as_str());
+    assert_eq!(repo["file_count"], 4);
+    assert_eq!(repo["index_task_id"], task2.as_str());
+
+    // The same name again is a conflict.
+    let (status, body) = register(&app, &owner, "fixture", fixture.path().to_str().unwrap()).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "conflict");
+
+    // Cloned from a URL: the bare clone lives under the repos dir.
+    let url = format!("file://{}", fixture.path().display());
+    let (status, body) = register(&app, &owner, "cloned", &url).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let cloned = body["repository"]["id"].as_str().unwrap().to_owned();
+    let done = wait_for_task(&app, &owner, body["task_id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let dir = app.config.repos_dir().join(&owner.tenant_id).join(&cloned);
+    assert!(dir.join("checkout/HEAD").is_file());
+    assert!(dir.join("index").is_dir());
+
+    let (status, body) = app
+        .delete(&format!("/api/repositories/{cloned}"), Some(&owner.token))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(!dir.exists(), "the repository's files are removed");
+    let (status, body) = app
+        .get(&format!("/api/repositories/{cloned}"), Some(&owner.token))
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = app
+        .delete(&format!("/api/repositories/{cloned}"), Some(&owner.token))
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    // The fixture itself (a local source) is never touched.
+    assert!(fixture.path().join("src/main.rs").is_file());
+
+    let (_, audit) = app.get("/api/audit", Some(&owner.token)).await;
+    let actions: Vec<_> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        actions.contains(&"repository.create".to_owned()),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"repository.delete".to_owned()),
+        "{actions:?}"
+    );
+}
+
+async fn bad_sources_and_names_are_422(app: TestApp) {
+    let owner = app.signup("o@example.com", "Org").await;
+    let missing = std::env::temp_dir().join("morningai-no-such-dir-for-sure");
+    for (name, source, field) in [
+        ("r", missing.to_str().unwrap(), "source"),
+        ("r", "", "source"),
+        ("r", "ftp://example.com/r.git", "source"),
+        ("r", "https:///nohost.git", "source"),
+        ("", "https://example.com/r.git", "name"),
+        (&"x".repeat(101), "https://example.com/r.git", "name"),
+    ] {
+        let (status, body) = register(&app, &owner, name, source).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("{field}:")),
+            "{source}: {message}"
+        );
+    }
+    let (status, body) = app
+        .post(
+            "/api/repositories",
+            Some(&owner.token),
+            json!({ "name": "r" }),
+        )
+        .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
+    let (_, list) = app.get("/api/repositories", Some(&owner.token)).await;
+    assert!(list["repositories"].as_array().unwrap().is_empty());
+}
+
+async fn another_tenant_gets_404_and_roles_are_checked(app: TestApp) {
+    let owner = app.signup("o@example.com", "Org").await;
+    let other = app.signup("x@example.com", "Other").await;
+    let viewer = app.add_member(&owner, "v@example.com", "viewer").await;
+    let member = app.add_member(&owner, "m@example.com", "member").await;
+    let (status, body) = register(&app, &member, "r", "https://example.com/r.git").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["repository"]["id"].as_str().unwrap().to_owned();
+
+    for (status, body) in [
+        app.get(&format!("/api/repositories/{id}"), Some(&other.token))
+            .await,
+        app.post(
+            &format!("/api/repositories/{id}/index"),
+            Some(&other.token),
+            json!({}),
+        )
+        .await,
+        app.delete(&format!("/api/repositories/{id}"), Some(&other.token))
+            .await,
+    ] {
+        assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (_, list) = app.get("/api/repositories", Some(&other.token)).await;
+    assert!(list["repositories"].as_array().unwrap().is_empty());
+
+    // Viewers read; members register and index; admins and owners delete.
+    let (status, _) = app
+        .get(&format!("/api/repositories/{id}"), Some(&viewer.token))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = register(&app, &viewer, "v", "https://example.com/v.git").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = app
+        .post(
+            &format!("/api/repositories/{id}/index"),
+            Some(&viewer.token),
+            json!({}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    // No worker runs here: the first run is still queued, so it is returned.
+    let (status, body) = app
+        .post(
+            &format!("/api/repositories/{id}/index"),
+            Some(&member.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["created"], false);
+    let (status, body) = app
+        .delete(&format!("/api/repositories/{id}"), Some(&member.token))
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, _) = app
+        .delete(&format!("/api/repositories/{id}"), Some(&owner.token))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.get("/api/repositories", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn a_failing_clone_stores_no_credentials(mut app: TestApp) {
+    app.start_worker();
+    let owner = app.signup("o@example.com", "Org").await;
+    // Nothing listens on port 9; the configured token goes to 127.0.0.1.
+    let source = format!("http://user:{URL_SECRET}@127.0.0.1:9/private.git");
+    let (status, body) = register(&app, &owner, "private", &source).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(
+        body["repository"]["source"],
+        "http://127.0.0.1:9/private.git"
+    );
+    let id = body["repository"]["id"].as_str().unwrap().to_owned();
+    let task = body["task_id"].as_str().unwrap().to_owned();
+
+    let done = wait_for_task(&app, &owner, &task).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    let (_, repo) = app
+        .get(&format!("/api/repositories/{id}"), Some(&owner.token))
+        .await;
+    assert_eq!(repo["status"], "failed", "{repo}");
+    let error = repo["error"].as_str().unwrap();
+    assert!(error.contains("git"), "{error}");
+
+    let events = events(&app, &owner, &task).await;
+    let (_, audit) = app.get("/api/audit", Some(&owner.token)).await;
+    for text in [
+        repo.to_string(),
+        done.to_string(),
+        format!("{events:?}"),
+        audit.to_string(),
+    ] {
+        assert!(!text.contains(TOKEN), "the token leaked: {text}");
+        assert!(
+            !text.contains(URL_SECRET),
+            "the URL's password leaked: {text}"
+        );
+    }
+}

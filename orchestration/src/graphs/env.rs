@@ -1,0 +1,99 @@
+//! What graphs that touch the outside world are built with: the store (to
+//! read and update the records they work on), where repositories live on
+//! disk, and the credentials and settings for checking them out and indexing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use morningai_core::{RepositoryId, TenantId};
+use morningai_knowledge::{GitCredentials, IndexConfig, RepoSource};
+use morningai_store::Store;
+
+#[derive(Clone)]
+pub struct GraphEnv {
+    pub store: Arc<dyn Store>,
+    /// Root of every tenant's repository checkouts and indexes.
+    pub repos_dir: PathBuf,
+    /// Sent to HTTP(S) remotes on `git_credential_hosts` only.
+    pub git_credentials: Option<GitCredentials>,
+    /// Hosts (lowercase, optionally `host:port`) the credentials may be sent to:
+    /// a tenant must not be able to register its own server's URL and
+    /// receive the token.
+    pub git_credential_hosts: Vec<String>,
+    pub index_config: IndexConfig,
+}
+
+impl GraphEnv {
+    /// No credentials, the default index settings.
+    pub fn new(store: Arc<dyn Store>, repos_dir: impl Into<PathBuf>) -> Self {
+        GraphEnv {
+            store,
+            repos_dir: repos_dir.into(),
+            git_credentials: None,
+            git_credential_hosts: Vec::new(),
+            index_config: IndexConfig::default(),
+        }
+    }
+
+    /// Everything kept on disk for one repository.
+    pub fn repository_dir(&self, tenant: TenantId, repo: RepositoryId) -> PathBuf {
+        repository_dir(&self.repos_dir, tenant, repo)
+    }
+
+    /// The credentials for `source`, when it is an HTTP(S) URL on an allowed host.
+    pub fn credentials_for(&self, source: &RepoSource) -> Option<&GitCredentials> {
+        let RepoSource::Url(url) = source else {
+            return None;
+        };
+        let host = http_host(url)?;
+        let allowed = self
+            .git_credential_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&host) || h.eq_ignore_ascii_case(host_only(&host)));
+        allowed.then_some(self.git_credentials.as_ref()).flatten()
+    }
+}
+
+/// `<repos_dir>/<tenant>/<repository>`: the bare clone (`checkout/`) and the
+/// index (`index/`) of one repository.
+pub fn repository_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
+    repos_dir.join(tenant.to_string()).join(repo.to_string())
+}
+
+/// The `host[:port]` of an `http://` or `https://` URL, lowercased.
+fn http_host(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn host_only(host_port: &str) -> &str {
+    match host_port.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => host_port,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_host_reads_the_authority() {
+        assert_eq!(
+            http_host("https://x:y@GitHub.com/a/b.git").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            http_host("http://127.0.0.1:8080/r.git").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(http_host("ssh://git@github.com/a/b.git"), None);
+        assert_eq!(http_host("git@github.com:a/b.git"), None);
+        assert_eq!(host_only("127.0.0.1:8080"), "127.0.0.1");
+    }
+}

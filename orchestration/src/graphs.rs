@@ -17,7 +17,16 @@ pub use env::GraphEnv;
 /// Every graph, ready for the runtime; `env` is what graphs that read the
 /// store or the disk are built with.
 pub fn registry(env: GraphEnv) -> Registry {
-    registry_without_env().register(
+    registry_without_env()
+        .register(
+            doc::KIND,
+            GraphEntry {
+                graph: Arc::new(doc::graph::graph(env.clone())),
+                approver: Role::Member,
+                description: "Writes a Markdown document answering a question about an indexed repository, every claim cited and verified at the indexed commit (input: {\"repository_id\", \"question\", \"require_approval\"?}); the result holds the markdown, its evidence manifest and the verification report.",
+            },
+        )
+        .register(
         index::KIND,
         GraphEntry {
             graph: Arc::new(index::graph(env)),

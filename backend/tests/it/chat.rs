@@ -28,10 +28,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// What the fake server saw: the Authorization header and the request body.
-type Seen = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<(Option<String>, Value)>>>;
 
 /// Streams "Hello" + ", queue!" as chat-completion chunks, then usage, then `[DONE]`.
-async fn fake_openai() -> (SocketAddr, Seen) {
+pub(crate) async fn fake_openai() -> (SocketAddr, Seen) {
     let seen: Seen = Arc::default();
     let log = seen.clone();
     let app = Router::new().route(

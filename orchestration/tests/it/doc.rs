@@ -612,3 +612,293 @@ async fn the_embedded_model_writes_a_grounded_document() {
         .unwrap();
     assert_grounded(&fixture, &out, "local/");
 }
+
+/// The `doc` graph through the runtime on SQLite: the fixture registered and
+/// indexed by the `index` graph, then documented by a model that
+/// hallucinates around its true sentences.
+mod graph {
+    use std::sync::Arc;
+
+    use morningai_ai::Pricing;
+    use morningai_core::{Budget, Email, NewRepository, Role, Task, TaskStatus, TenantCtx};
+    use morningai_knowledge::CitationCheck;
+    use morningai_orchestration::graphs::{self, GraphEnv};
+    use morningai_orchestration::{ModelServices, RunOutcome, Runtime, StoreLedger, TaskRequest};
+    use morningai_queue::Queue;
+    use morningai_store::testing::TempSqlite;
+    use morningai_store::{SqliteStore, Store};
+    use serde_json::{json, Value};
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    struct Env {
+        runtime: Runtime,
+        store: Arc<dyn Store>,
+        ctx: TenantCtx,
+        other: TenantCtx,
+        model: Arc<ScriptedModel>,
+        _repos: TempDir,
+        _db: TempSqlite,
+    }
+
+    async fn owner(store: &Arc<dyn Store>, email: &str, org: &str) -> TenantCtx {
+        let s = store
+            .signup(&Email::parse(email).unwrap(), "hash", org)
+            .await
+            .unwrap();
+        TenantCtx {
+            role: Role::Owner,
+            ..TenantCtx::system(s.tenant.id, s.user.id)
+        }
+    }
+
+    impl Env {
+        async fn new() -> Env {
+            let db = TempSqlite::new().await;
+            let store: Arc<dyn Store> = Arc::new(
+                SqliteStore::open(&db.url, &Default::default())
+                    .await
+                    .unwrap(),
+            );
+            let repos = TempDir::new();
+            let model = Arc::new(ScriptedModel::new("hallucinating", hallucinated_prose));
+            let models = ModelServices {
+                chat: model.clone(),
+                embedder: None,
+                pricing: Arc::new(Pricing::built_in()),
+                ledger: Arc::new(StoreLedger::new(store.clone(), Budget::UNLIMITED)),
+            };
+            let runtime = Runtime::new(
+                store.clone(),
+                Queue::database(store.clone()),
+                graphs::registry(GraphEnv::new(store.clone(), repos.0.clone())),
+            )
+            .with_models(models);
+            Env {
+                runtime,
+                ctx: owner(&store, "owner@example.com", "Acme").await,
+                other: owner(&store, "other@example.com", "Other").await,
+                store,
+                model,
+                _repos: repos,
+                _db: db,
+            }
+        }
+
+        async fn register(&self, fixture: &Fixture, name: &str) -> morningai_core::RepositoryId {
+            let repo = NewRepository {
+                name: name.into(),
+                source: fixture._repo.0.to_str().unwrap().into(),
+            };
+            self.store
+                .create_repository(&self.ctx, &repo)
+                .await
+                .unwrap()
+                .id
+        }
+
+        async fn run(&self, ctx: &TenantCtx, kind: &str, input: Value) -> (RunOutcome, Task) {
+            let req = TaskRequest {
+                kind: kind.into(),
+                input,
+                ..Default::default()
+            };
+            let (task, _) = self.runtime.submit(ctx, req).await.unwrap();
+            let outcome = self
+                .runtime
+                .run_task(ctx.tenant_id, task.id, CancellationToken::new())
+                .await
+                .unwrap();
+            let task = self
+                .store
+                .task(ctx.tenant_id, task.id)
+                .await
+                .unwrap()
+                .unwrap();
+            (outcome, task)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_doc_task_writes_a_verified_document_with_its_footer() {
+        let fixture = Fixture::new();
+        let env = Env::new().await;
+        let id = env.register(&fixture, "shop").await;
+        let (outcome, indexed) = env
+            .run(&env.ctx, "index", json!({ "repository_id": id }))
+            .await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", indexed.error);
+
+        let (outcome, task) = env
+            .run(
+                &env.ctx,
+                "doc",
+                json!({ "repository_id": id, "question": QUESTION }),
+            )
+            .await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", task.error);
+        assert_eq!(task.status, TaskStatus::Done);
+        let result = task.result.clone().unwrap();
+        let mut keys: Vec<&str> = result
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "commit",
+                "manifest",
+                "markdown",
+                "model",
+                "question",
+                "report",
+                "repository",
+                "repository_id",
+                "require_approval"
+            ]
+        );
+        assert_eq!(result["commit"], fixture.head.as_str());
+        assert_eq!(result["model"], "fake/hallucinating");
+        assert_eq!(result["repository_id"], id.to_string().as_str());
+
+        let md = result["markdown"].as_str().unwrap();
+        assert!(md.starts_with("# shop System Architecture\n"), "{md}");
+        let footer = md.split("\n---\n").last().unwrap();
+        assert!(
+            footer.contains(&format!("- Task: {}\n", task.id)),
+            "{footer}"
+        );
+        assert!(
+            footer.contains(&format!("- Trace ID: `{}`", task.trace_id)),
+            "{footer}"
+        );
+        assert!(
+            footer
+                .contains("- Generated by: MorningAI documentation agent using fake/hallucinating"),
+            "{footer}"
+        );
+        assert!(footer.contains("- Repository: shop\n"), "{footer}");
+        assert!(
+            footer.contains(&format!("- Commit: `{}`", fixture.head)),
+            "{footer}"
+        );
+
+        // Only verified claims and citations: the knowledge verifier agrees.
+        let check = fixture.index.verify_prose(md).unwrap();
+        assert!(check.is_clean(), "{:#?}\n{md}", check.issues);
+        let citations = doc::render::citations(md);
+        assert!(citations.len() > 10, "{citations:?}");
+        for c in &citations {
+            assert_eq!(
+                fixture
+                    .index
+                    .verify_citation(&c.path, c.start_line, c.end_line),
+                CitationCheck::Ok,
+                "{c:?}"
+            );
+        }
+        for invented in ["gpt_service", "GptService", "Redis", "Flask", "L999"] {
+            assert!(!md.contains(invented), "{invented} in\n{md}");
+        }
+        let report: doc::VerificationReport =
+            serde_json::from_value(result["report"].clone()).unwrap();
+        assert!(report.removed_count() > 0, "{report:?}");
+        let manifest: doc::EvidenceManifest =
+            serde_json::from_value(result["manifest"].clone()).unwrap();
+        assert_eq!(manifest.commit, fixture.head);
+        assert_eq!(manifest.trace_id, task.trace_id.to_string());
+        assert!(manifest.chunks.iter().any(|c| c.cited));
+
+        // One metered model call per section with prose; counts in the log.
+        let events = env
+            .store
+            .task_events(env.ctx.tenant_id, task.id, 0, 10_000)
+            .await
+            .unwrap();
+        let calls = events.iter().filter(|e| e.kind == "model.call").count();
+        let prompts = env.model.prompts.lock().unwrap().len();
+        assert!(prompts >= 3, "{prompts}");
+        assert_eq!(calls, prompts);
+        let logs: Vec<&str> = events
+            .iter()
+            .filter(|e| e.kind == "log")
+            .filter_map(|e| e.data["line"].as_str())
+            .collect();
+        assert!(logs.iter().any(|l| l.starts_with("outlined ")), "{logs:?}");
+        assert!(
+            logs.iter()
+                .any(|l| l.starts_with("verified ") && l.contains(" removed")),
+            "{logs:?}"
+        );
+
+        // With approval asked: the run stops with the rendered document.
+        let (outcome, waiting) = env
+            .run(
+                &env.ctx,
+                "doc",
+                json!({ "repository_id": id, "question": QUESTION, "require_approval": true }),
+            )
+            .await;
+        assert_eq!(outcome, RunOutcome::WaitingApproval, "{:?}", waiting.error);
+        let interrupt = waiting.interrupt.unwrap();
+        assert!(interrupt["markdown"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("- Task: {}\n", waiting.id)));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unindexed_or_foreign_repository_fails_clearly() {
+        let fixture = Fixture::new();
+        let env = Env::new().await;
+        let id = env.register(&fixture, "shop").await;
+
+        let (outcome, task) = env
+            .run(
+                &env.ctx,
+                "doc",
+                json!({ "repository_id": id, "question": QUESTION }),
+            )
+            .await;
+        assert_eq!(outcome, RunOutcome::Failed);
+        let error = task.error.unwrap();
+        assert!(error.contains("index it first"), "{error}");
+        assert!(env.model.prompts.lock().unwrap().is_empty());
+
+        let (outcome, indexed) = env
+            .run(&env.ctx, "index", json!({ "repository_id": id }))
+            .await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", indexed.error);
+        // Another tenant cannot name it.
+        let (outcome, task) = env
+            .run(
+                &env.other,
+                "doc",
+                json!({ "repository_id": id, "question": QUESTION }),
+            )
+            .await;
+        assert_eq!(outcome, RunOutcome::Failed);
+        let error = task.error.unwrap();
+        assert!(error.contains("not found"), "{error}");
+        assert!(env.model.prompts.lock().unwrap().is_empty());
+
+        // A bad question is refused at submit, naming the field.
+        let err = env
+            .runtime
+            .submit(
+                &env.ctx,
+                TaskRequest {
+                    kind: "doc".into(),
+                    input: json!({ "repository_id": id, "question": "" }),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("question"), "{err}");
+    }
+}

@@ -15,6 +15,7 @@
 //! false one.
 
 pub mod draft;
+pub mod graph;
 pub mod outline;
 pub mod render;
 pub mod retrieve;
@@ -25,6 +26,7 @@ use morningai_knowledge::{KnowledgeError, RepoIndex};
 use serde::{Deserialize, Serialize};
 
 pub use draft::{draft, DRAFT_MAX_TOKENS};
+pub use graph::{DocState, KIND};
 pub use outline::{outline, ConfigItem, FactLine, Outline, Section, SectionKind};
 pub use render::{
     render, DocMetadata, DocParts, EvidenceManifest, ManifestChunk, RenderedDocument,

@@ -1,7 +1,8 @@
 // The dashboard end to end: real headless Chromium (Debian's, driven by
 // playwright-core) against a real `morningai serve` on a fresh SQLite database.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -27,6 +28,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 let server;
 let userDataDir;
+let fixtureDir; // a small git repository to index
 let context; // Ada, of Acme: the persistent context of a fresh profile
 let other; // Bob, of Globex: an isolated context (own cookies) on a phone, in dark mode
 const pageErrors = [];
@@ -71,6 +73,13 @@ before(async () => {
   mkdirSync(RESULTS, { recursive: true });
   server = await startServer({ bin: BIN, frontendDir: join(ROOT, 'dist'), logFile: join(RESULTS, 'server.log') });
   userDataDir = mkdtempSync(join(tmpdir(), 'morningai-chromium-'));
+  fixtureDir = mkdtempSync(join(tmpdir(), 'morningai-fixture-'));
+  writeFileSync(join(fixtureDir, 'README.md'), '# Fixture\n\nA tiny repository for the browser suite.\n');
+  writeFileSync(join(fixtureDir, 'lib.rs'), 'pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n');
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: fixtureDir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'fixture');
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -87,6 +96,7 @@ after(async () => {
   await other?.close().catch(() => {});
   await context?.close().catch(() => {});
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (fixtureDir) rmSync(fixtureDir, { recursive: true, force: true });
   await server?.stop();
 });
 
@@ -187,6 +197,23 @@ describe('dashboard', { concurrency: false }, () => {
     assert.match(await members.textContent(), /bob@example\.com/);
     assert.doesNotMatch(await members.textContent(), /ada@example\.com/);
 
+    // Spend, usage, budgets and repositories: empty for a fresh tenant.
+    await page.goto(`${server.base}/`);
+    await page.getByTestId('spend-today').filter({ hasText: /^\$0$/ }).waitFor();
+    await page.goto(`${server.base}/usage`);
+    await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
+    await page.getByText('No model calls in this period').waitFor();
+    assert.equal(await page.getByTestId('usage-total-calls').textContent(), '0');
+    await shot(page, '07a-usage-empty');
+    await page.goto(`${server.base}/settings/budgets`);
+    await page.getByRole('table', { name: 'Budget caps' }).waitFor();
+    await page.getByRole('button', { name: 'Save budgets' }).waitFor();
+    await page.goto(`${server.base}/repositories`);
+    await page.getByText('No repositories yet').waitFor();
+    await page.getByRole('button', { name: 'Add repository' }).click();
+    await page.getByText('Give the repository a name.').waitFor();
+    await shot(page, '07b-repositories-empty');
+
     // The API agrees, with this browser's session cookie.
     const seen = await page.evaluate(async (id) => {
       const list = await (await fetch('/api/tasks')).json();
@@ -265,6 +292,53 @@ describe('dashboard', { concurrency: false }, () => {
     // The list loads after the heading shows: wait for its rows, then count.
     await page.locator('a[data-task-id]').nth(1).waitFor();
     assert.equal(await page.locator('a[data-task-id]').count(), 2);
+  });
+
+  test('repositories: add, watch it index, re-index, delete; a daily budget on the overview', { timeout: 60_000 }, async () => {
+    const page = context.pages()[0];
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Repositories' }).click();
+    await page.getByText('No repositories yet').waitFor();
+    await page.getByLabel('Name').fill('fixture');
+    await page.getByLabel('Source').fill(fixtureDir);
+    await page.getByRole('button', { name: 'Add repository' }).click();
+    await page.waitForURL(/\/repositories\/[0-9a-f-]{36}$/);
+    const repoUrl = page.url();
+    // Pending, then indexing, then ready: the page polls until it is.
+    await heading(page).locator('[data-repo-status="ready"]').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('repo-counts').textContent(), /^2 files · \d+ chunks · \d+ symbols$/);
+    await page.getByText(/^[0-9a-f]{40}$/).waitFor();
+    await shot(page, '11-repository-ready');
+
+    await page.getByRole('button', { name: 'Re-index' }).click();
+    await page.getByTestId('index-task-link').click();
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    await heading(page).locator('[data-status="done"]').waitFor({ timeout: 30_000 });
+
+    await nav.getByRole('link', { name: 'Repositories' }).click();
+    const row = page.locator('a[data-repo-id]');
+    await row.locator('[data-repo-status="ready"]').waitFor();
+    assert.match(await row.textContent(), /fixture/);
+    await shot(page, '12-repositories');
+
+    await page.goto(repoUrl);
+    await heading(page).locator('[data-repo-status="ready"]').waitFor();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete fixture' }).click();
+    await page.waitForURL(/\/repositories$/);
+    await page.getByText('No repositories yet').waitFor();
+
+    // Budgets: an owner overrides the daily cap; the overview measures against it.
+    await nav.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Budgets' }).click();
+    await page.getByLabel('Override USD per day').fill('5');
+    await page.getByRole('button', { name: 'Save budgets' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByTestId('effective-daily_usd').filter({ hasText: '$5.00' }).waitFor();
+    await shot(page, '13-budgets');
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    await page.getByTestId('spend-cap').filter({ hasText: 'of $5.00' }).waitFor();
+    await page.getByRole('meter', { name: 'Daily budget spent' }).waitFor();
   });
 
   test('no script errors in any page', () => {

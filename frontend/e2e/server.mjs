@@ -32,6 +32,8 @@ export async function startServer({ bin, frontendDir, logFile }) {
     MORNINGAI_FRONTEND_DIR: resolve(frontendDir),
     MORNINGAI_WORKERS: '2',
     MORNINGAI_SHUTDOWN_GRACE_SECS: '2',
+    // The suite adds a fixture repository from a directory on this machine.
+    MORNINGAI_ALLOW_LOCAL_REPOSITORIES: 'true',
     RUST_LOG: env.RUST_LOG ?? 'info,sqlx=warn',
     NO_COLOR: '1',
   });

@@ -18,8 +18,16 @@ export type ApiKey = Schemas['ApiKey'];
 export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type Me = Schemas['MeResponse'];
 export type SessionResponse = Schemas['SessionResponse'];
+export type Usage = Schemas['UsageBody'];
+export type UsageTotals = Schemas['UsageTotalsBody'];
+export type BudgetCaps = Schemas['BudgetCaps'];
+export type Budgets = Schemas['BudgetsBody'];
+export type UpdateBudgets = Schemas['UpdateBudgetsRequest'];
+export type Repository = Schemas['Repository'];
+export type RepositoryStatus = Schemas['RepositoryStatus'];
 
 export type TasksQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
+export type UsageQuery = NonNullable<paths['/api/usage']['get']['parameters']['query']>;
 export type ApprovalsQuery = NonNullable<paths['/api/approvals']['get']['parameters']['query']>;
 
 /** A failed call: the API's `{"error":{"code","message"}}`, or what went wrong on the way. */
@@ -206,5 +214,19 @@ export const api = {
     list: (signal?: AbortSignal) => request<ApiKey[]>('GET', '/api/api-keys', { signal }),
     create: (body: Schemas['CreateApiKeyRequest']) => request<CreatedApiKey>('POST', '/api/api-keys', { body }),
     revoke: (keyId: string) => request<void>('DELETE', `/api/api-keys/${id(keyId)}`),
+  },
+  usage: {
+    get: (query: UsageQuery = {}, signal?: AbortSignal) => request<Usage>('GET', '/api/usage', { query, signal }),
+    budgets: (signal?: AbortSignal) => request<Budgets>('GET', '/api/usage/budgets', { signal }),
+    updateBudgets: (body: UpdateBudgets) => request<Budgets>('PUT', '/api/usage/budgets', { body }),
+  },
+  repositories: {
+    list: (signal?: AbortSignal) => request<Schemas['RepositoryList']>('GET', '/api/repositories', { signal }),
+    get: (repoId: string, signal?: AbortSignal) =>
+      request<Repository>('GET', `/api/repositories/${id(repoId)}`, { signal }),
+    create: (body: Schemas['CreateRepositoryRequest']) =>
+      request<Schemas['RepositoryCreated']>('POST', '/api/repositories', { body }),
+    remove: (repoId: string) => request<void>('DELETE', `/api/repositories/${id(repoId)}`),
+    index: (repoId: string) => request<Schemas['IndexAccepted']>('POST', `/api/repositories/${id(repoId)}/index`),
   },
 };

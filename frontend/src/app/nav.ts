@@ -14,10 +14,8 @@ export const NAV: readonly NavEntry[] = [
   { to: '/tasks', label: 'Tasks', enabled: true },
   // Waiting on the docs agent's API.
   { to: '/documents', label: 'Documents', enabled: false },
-  // Waiting on the repositories / knowledge API.
-  { to: '/repositories', label: 'Repositories', enabled: false },
-  // Waiting on /api/usage (spend and budgets).
-  { to: '/usage', label: 'Usage', enabled: false },
+  { to: '/repositories', label: 'Repositories', enabled: true },
+  { to: '/usage', label: 'Usage', enabled: true },
   { to: '/settings', label: 'Settings', enabled: true },
 ];
 

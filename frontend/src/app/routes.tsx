@@ -1,7 +1,9 @@
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { LoginPage, RequireSession, SignupPage } from '../features/auth';
+import { RepositoriesPage, RepositoryPage } from '../features/repositories';
 import { SettingsPage } from '../features/settings';
 import { NewTaskPage, TaskPage, TasksPage } from '../features/tasks';
+import { UsagePage } from '../features/usage';
 import { Layout } from './Layout';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
@@ -22,6 +24,9 @@ export const routes: RouteObject[] = [
       { path: 'tasks', element: <TasksPage /> },
       { path: 'tasks/new', element: <NewTaskPage /> },
       { path: 'tasks/:taskId', element: <TaskPage /> },
+      { path: 'repositories', element: <RepositoriesPage /> },
+      { path: 'repositories/:repoId', element: <RepositoryPage /> },
+      { path: 'usage', element: <UsagePage /> },
       { path: 'settings/:tab?', element: <SettingsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -24,12 +24,31 @@ interface Common {
   hint?: ReactNode;
 }
 
-export function TextField({ label, hint, className = '', ...rest }: Common & InputHTMLAttributes<HTMLInputElement>) {
+const describedBy = (...ids: (string | false | undefined)[]) => ids.filter(Boolean).join(' ') || undefined;
+
+export function TextField({
+  label,
+  hint,
+  error,
+  className = '',
+  ...rest
+}: Common & { /** What is wrong with the value, shown under it. */ error?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
     <div className={className}>
       <Label htmlFor={id}>{label}</Label>
-      <input id={id} className={control} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      <input
+        id={id}
+        className={`${control} aria-invalid:border-red-500`}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(Boolean(error) && `${id}-error`, Boolean(hint) && `${id}-hint`)}
+        {...rest}
+      />
+      {error && (
+        <p id={`${id}-error`} className="mt-1 text-xs text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      )}
       {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
     </div>
   );

@@ -4,6 +4,7 @@ import { Card, PageHeader } from '../../components/Card';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { api } from '../../api/client';
 import { useMe } from '../../features/auth';
+import { SpendTodayCard } from '../../features/usage';
 import { COUNT_CAP, PendingApprovals, TaskList, useTaskCounts } from '../../features/tasks';
 import { useAsync } from '../../hooks/useAsync';
 import { humanize } from '../../lib/format';
@@ -69,9 +70,12 @@ export function OverviewPage() {
             <TaskList tasks={recent.data.tasks} />
           )}
         </Card>
-        <Card title="Waiting for approval">
-          <PendingApprovals />
-        </Card>
+        <div className="space-y-5">
+          <SpendTodayCard />
+          <Card title="Waiting for approval">
+            <PendingApprovals />
+          </Card>
+        </div>
       </div>
     </div>
   );

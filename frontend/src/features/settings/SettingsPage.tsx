@@ -2,13 +2,14 @@ import { NavLink, Navigate, useParams } from 'react-router';
 import { focusRing } from '../../components/Button';
 import { PageHeader } from '../../components/Card';
 import { useMe } from '../auth/session';
+import { BudgetsSection } from '../usage';
 import { ApiKeysSection } from './ApiKeysSection';
 import { MembersSection } from './MembersSection';
 
-// Budgets (waiting on /api/usage) become a third tab here.
 const TABS = [
   { id: 'members', label: 'Members', Section: MembersSection },
   { id: 'api-keys', label: 'API keys', Section: ApiKeysSection },
+  { id: 'budgets', label: 'Budgets', Section: BudgetsSection },
 ] as const;
 
 export function SettingsPage() {

@@ -767,7 +767,7 @@ impl Extractor {
             if file.language.is_programming() {
                 counts.entry(file.language).or_insert((0, file.path)).0 += 1;
             }
-            if let Some(line) = file.entry_line {
+            if let Some(line) = file.entry_line.filter(|_| !is_auxiliary_program(file.path)) {
                 let kind = match file.language {
                     Language::Rust => "rust-main",
                     Language::Go => "go-main",
@@ -813,6 +813,17 @@ impl Extractor {
             .sort_by(|a, b| a.evidence.cmp(&b.evidence));
         self.facts
     }
+}
+
+/// A `main` that is not one of the product's programs: benchmarks, tests,
+/// examples, fuzz targets and build scripts have their own.
+fn is_auxiliary_program(path: &str) -> bool {
+    const AUXILIARY_DIRS: [&str; 7] = [
+        "benches", "bench", "tests", "test", "examples", "example", "fuzz",
+    ];
+    let mut segments: Vec<&str> = path.split('/').collect();
+    let file = segments.pop().unwrap_or_default();
+    file == "build.rs" || segments.iter().any(|s| AUXILIARY_DIRS.contains(s))
 }
 
 /// `flask>=2.0 ; python_version…` → `flask`.
@@ -891,6 +902,30 @@ pub fn entry_line(language: Language, text: &str, top_level_main: Option<usize>)
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn benches_tests_examples_and_build_scripts_are_not_entry_points() {
+        for path in [
+            "ai/benches/local_models.rs",
+            "tests/it/main.rs",
+            "examples/demo.rs",
+            "fuzz/fuzz_targets/parse.rs",
+            "build.rs",
+            "crate/build.rs",
+            "bench/rq/bench.py",
+        ] {
+            assert!(is_auxiliary_program(path), "{path}");
+        }
+        for path in [
+            "src/main.rs",
+            "backend/src/main.rs",
+            "svc/src/bin/svc.rs",
+            "cmd/worker/main.go",
+            "app.py",
+        ] {
+            assert!(!is_auxiliary_program(path), "{path}");
+        }
+    }
     use super::*;
 
     #[test]

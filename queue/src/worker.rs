@@ -119,6 +119,11 @@ impl Worker {
             last_heartbeat_ms: now_ms(),
             current_jobs: Vec::new(),
         };
+        // Registered before the first claim, so the registry never shows a
+        // job started by a worker it does not list.
+        if let Err(e) = self.backend.register_worker(&info).await {
+            tracing::warn!(worker = %self.id, error = %e, "worker not registered yet; the heartbeat will retry");
+        }
         let heartbeat_stop = CancellationToken::new();
         let heartbeat = tokio::spawn(heartbeat_loop(
             self.backend.clone(),

@@ -20,31 +20,6 @@ use morningai_orchestration::StoreLedger;
 use morningai_store::Store;
 use serde_json::{json, Value};
 
-macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $case() {
-                   let db = morningai_store::testing::TempSqlite::new().await;
-                   let store: std::sync::Arc<dyn morningai_store::Store> = std::sync::Arc::new(
-                       morningai_store::SqliteStore::open(&db.url, &Default::default()).await.unwrap());
-                   super::$case(super::Fixture::new(store).await).await;
-                   drop(db);
-               } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $case() {
-                   let db = morningai_store::testing::TempPostgres::new().await;
-                   let store: std::sync::Arc<dyn morningai_store::Store> = std::sync::Arc::new(
-                       morningai_store::PgStore::open(&db.owner_url, &Default::default()).await.unwrap());
-                   super::$case(super::Fixture::new(store).await).await;
-                   drop(db);
-               } )*
-        }
-    };
-}
-
 both_stores!(
     a_call_over_a_cap_is_refused_before_any_request_leaves,
     usage_totals_add_up,

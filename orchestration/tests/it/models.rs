@@ -24,31 +24,6 @@ use morningai_store::Store;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $case() {
-                   let db = morningai_store::testing::TempSqlite::new().await;
-                   let store: std::sync::Arc<dyn morningai_store::Store> = std::sync::Arc::new(
-                       morningai_store::SqliteStore::open(&db.url, &Default::default()).await.unwrap());
-                   super::$case(super::Fixture::new(store).await).await;
-                   drop(db);
-               } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $case() {
-                   let db = morningai_store::testing::TempPostgres::new().await;
-                   let store: std::sync::Arc<dyn morningai_store::Store> = std::sync::Arc::new(
-                       morningai_store::PgStore::open(&db.owner_url, &Default::default()).await.unwrap());
-                   super::$case(super::Fixture::new(store).await).await;
-                   drop(db);
-               } )*
-        }
-    };
-}
-
 both_stores!(
     a_chat_task_streams_tokens_and_cost_as_events,
     a_replay_reuses_the_cached_answer_without_asking_again,

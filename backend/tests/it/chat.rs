@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use crate::cli::morningai;
 use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
@@ -12,16 +14,6 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 const KEY: &str = "sk-test-never-printed-0123456789";
-
-fn morningai() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_morningai"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MORNINGAI_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

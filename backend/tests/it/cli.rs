@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::TempDir;
 
-fn morningai() -> Command {
+/// The real binary, with none of this process's `MORNINGAI_*` settings.
+pub(crate) fn morningai() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_morningai"));
     for (k, _) in std::env::vars() {
         if k.starts_with("MORNINGAI_") {

@@ -87,3 +87,7 @@ id_type!(
     /// A repository registered by a tenant for its agents to index and read.
     RepositoryId
 );
+id_type!(
+    /// A document an agent wrote about a repository (all its versions).
+    DocumentId
+);

@@ -3,6 +3,7 @@
 //!
 //! This crate does no I/O and depends on no other crate of ours.
 
+pub mod document;
 pub mod email;
 pub mod ids;
 pub mod job;
@@ -13,10 +14,13 @@ pub mod task;
 pub mod tenant;
 pub mod usage;
 
+pub use document::{
+    question_key, Document, DocumentVersion, DocumentVersionInfo, NewDocumentVersion, Publication,
+};
 pub use email::{Email, EmailError};
 pub use ids::{
-    ApiKeyId, AuditId, CheckpointId, JobId, ModelCallId, RepositoryId, SessionId, TaskId, TenantId,
-    UserId,
+    ApiKeyId, AuditId, CheckpointId, DocumentId, JobId, ModelCallId, RepositoryId, SessionId,
+    TaskId, TenantId, UserId,
 };
 pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};

@@ -4,6 +4,7 @@
 //!
 //! All SQL of the project lives in this crate. It depends only on `core`.
 
+mod documents_sql;
 mod error;
 mod jobs_sql;
 mod open;

@@ -7,10 +7,11 @@
 use async_trait::async_trait;
 use morningai_core::{
     ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Budget, BudgetPatch, Checkpoint,
-    CheckpointId, Email, Job, JobId, JobStatus, Member, Membership, ModelCall, NewJob,
-    NewRepository, NewTask, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session,
-    SessionId, Spent, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId,
-    UsageReport, User, UserId, WorkerInfo,
+    CheckpointId, Document, DocumentId, DocumentVersion, DocumentVersionInfo, Email, Job, JobId,
+    JobStatus, Member, Membership, ModelCall, NewDocumentVersion, NewJob, NewRepository, NewTask,
+    Publication, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session, SessionId,
+    Spent, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId, UsageReport, User,
+    UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -463,6 +464,59 @@ pub trait RepositoryStore: Send + Sync {
     ) -> StoreResult<Repository>;
 }
 
+/// Documents agents write about repositories, one per question, a version
+/// per run. Versions are saved by runs (no user), deleted by people.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Keeps `version` as the next version of the document answering its
+    /// question (by [`morningai_core::question_key`]) about its repository,
+    /// creating the document on the first save. A second save by the same
+    /// task returns the version it saved the first time. Returns the
+    /// document and the version's number; `NotFound` when the repository is
+    /// not the tenant's.
+    async fn save_document_version(
+        &self,
+        tenant: TenantId,
+        version: &NewDocumentVersion,
+    ) -> StoreResult<(Document, i64)>;
+    /// Newest first; `before` is the last id of the previous page.
+    async fn documents(
+        &self,
+        tenant: TenantId,
+        repository: Option<RepositoryId>,
+        before: Option<DocumentId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Document>>;
+    async fn document(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<Document>>;
+    /// `version`, or the latest when `None`.
+    async fn document_version(
+        &self,
+        tenant: TenantId,
+        id: DocumentId,
+        version: Option<i64>,
+    ) -> StoreResult<Option<DocumentVersion>>;
+    /// Newest first.
+    async fn document_versions(
+        &self,
+        tenant: TenantId,
+        id: DocumentId,
+    ) -> StoreResult<Vec<DocumentVersionInfo>>;
+    /// Removes the document with every version and writes an audit entry.
+    async fn delete_document(&self, ctx: &TenantCtx, id: DocumentId) -> StoreResult<Document>;
+    /// `NotFound` when the version does not exist.
+    async fn record_publication(
+        &self,
+        tenant: TenantId,
+        id: DocumentId,
+        version: i64,
+        publication: &Publication,
+    ) -> StoreResult<()>;
+    /// Versions of the tenant published at or after `since` (the pull
+    /// request rate limit).
+    async fn publications_since(&self, tenant: TenantId, since: OffsetDateTime)
+        -> StoreResult<i64>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
     HealthStore
@@ -475,6 +529,7 @@ pub trait Store:
     + TaskStore
     + UsageStore
     + RepositoryStore
+    + DocumentStore
 {
 }
 
@@ -489,5 +544,6 @@ impl<T> Store for T where
         + TaskStore
         + UsageStore
         + RepositoryStore
+        + DocumentStore
 {
 }

@@ -201,3 +201,9 @@ mod usage_queries {
 mod repository_queries {
     crate::repositories_sql::impl_repository_store!(super::PgStore, sqlx::Postgres, queries);
 }
+
+/// The document store's queries (`crate::documents_sql`), instantiated for
+/// this backend; deletions audit through `queries`.
+mod document_queries {
+    crate::documents_sql::impl_document_store!(super::PgStore, sqlx::Postgres, queries);
+}

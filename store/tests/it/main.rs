@@ -3,6 +3,7 @@
 //! row-level-security checks (as the application role).
 
 mod conformance;
+mod documents;
 mod repositories;
 mod rls;
 mod schema;

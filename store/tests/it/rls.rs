@@ -5,11 +5,12 @@
 
 use morningai_core::{
     BudgetPatch, CallKind, CallOutcome, Checkpoint, CheckpointId, Email, MicroUsd, ModelCall,
-    ModelCallId, NewJob, NewRepository, NewTask, Role, TaskId, TenantCtx,
+    ModelCallId, NewDocumentVersion, NewJob, NewRepository, NewTask, RepositoryId, Role, TaskId,
+    TenantCtx,
 };
 use morningai_store::testing::TempPostgres;
 use morningai_store::{
-    AccountStore, ApiKeyStore, RepositoryStore, SessionStore, TaskStore, UsageStore,
+    AccountStore, ApiKeyStore, DocumentStore, RepositoryStore, SessionStore, TaskStore, UsageStore,
 };
 use morningai_store::{JobDelivery, NewApiKey};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
@@ -52,7 +53,8 @@ async fn world() -> World {
             .unwrap();
         task_rows(&db, &ctx).await;
         usage_rows(&db, &ctx).await;
-        db.store
+        let repo = db
+            .store
             .create_repository(
                 &ctx,
                 &NewRepository {
@@ -62,6 +64,7 @@ async fn world() -> World {
             )
             .await
             .unwrap();
+        document_rows(&db, &ctx, repo.id).await;
         ctxs.push(ctx);
     }
     World {
@@ -157,6 +160,31 @@ async fn usage_rows(db: &TempPostgres, ctx: &TenantCtx) {
         .unwrap();
 }
 
+/// A document with one version on `repo`.
+async fn document_rows(db: &TempPostgres, ctx: &TenantCtx, repo: RepositoryId) {
+    db.store
+        .save_document_version(
+            ctx.tenant_id,
+            &NewDocumentVersion {
+                repository_id: repo,
+                question: "q".into(),
+                title: "t".into(),
+                slug: "q".into(),
+                commit: "c".into(),
+                task_id: TaskId::new(),
+                trace_id: Uuid::now_v7(),
+                model: "m".into(),
+                markdown: "# t".into(),
+                manifest: serde_json::json!({}),
+                report: serde_json::json!({}),
+                claims_checked: 0,
+                claims_removed: 0,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 /// (table, the column naming its tenant, an INSERT of a row for tenant $1 by user $2)
 const TABLES: &[(&str, &str, &str)] = &[
     ("tenants", "id", "INSERT INTO tenants (id, name) VALUES ($1, 'x') ON CONFLICT DO NOTHING"),
@@ -172,6 +200,8 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("budgets", "tenant_id", "INSERT INTO budgets (tenant_id, updated_by, updated_at_ms) VALUES ($1, $2, 0)"),
     ("model_cache", "tenant_id", "INSERT INTO model_cache (tenant_id, key, response, created_at_ms) VALUES ($1, gen_random_uuid()::text, '{}', 0)"),
     ("repositories", "tenant_id", "INSERT INTO repositories (id, tenant_id, name, source, status, created_by, created_at, updated_at) VALUES (gen_random_uuid(), $1, gen_random_uuid()::text, 's', 'pending', $2, now(), now())"),
+    ("documents", "tenant_id", "INSERT INTO documents (id, tenant_id, repository_id, question, question_key, title, slug, latest_version, created_at, updated_at) VALUES (gen_random_uuid(), $1, (SELECT id FROM repositories LIMIT 1), 'q', gen_random_uuid()::text, 't', 's', 1, now(), now())"),
+    ("document_versions", "tenant_id", "INSERT INTO document_versions (document_id, tenant_id, version, commit_sha, task_id, trace_id, model, markdown, manifest, report, created_at) VALUES ((SELECT id FROM documents LIMIT 1), $1, 99, 'c', gen_random_uuid(), gen_random_uuid(), 'm', 'md', '{}', '{}', now())"),
 ];
 
 /// A transaction as the application role, scoped to `ctx` (or to nothing).

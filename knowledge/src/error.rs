@@ -39,6 +39,18 @@ pub enum KnowledgeError {
     /// The embedding callback failed or returned the wrong number of vectors.
     #[error("embedding: {0}")]
     Embedding(String),
+    /// A file to publish has a path that cannot go into a commit's tree.
+    #[error("invalid file path {path:?}: {reason}")]
+    InvalidPath { path: String, reason: String },
+    /// A branch to publish on has a name git does not accept.
+    #[error("invalid branch name {branch:?}: {reason}")]
+    InvalidBranch { branch: String, reason: String },
+    /// The branch to publish on already exists in the local repository.
+    #[error("branch {0:?} already exists")]
+    BranchExists(String),
+    /// The base commit, identity or message of a commit to publish is unusable.
+    #[error("invalid commit: {0}")]
+    InvalidCommit(String),
 }
 
 impl KnowledgeError {

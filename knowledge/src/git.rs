@@ -5,6 +5,7 @@
 //! (an `http.extraHeader`), never on the command line or in a stored config,
 //! and every message taken from git is redacted before it reaches an error.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -341,10 +342,55 @@ impl GitRepo {
 
     /// Runs `git <args>` in the repository and returns its standard output.
     pub fn git(&self, args: &[&str]) -> Result<String> {
+        self.git_with(args, &[], None)
+    }
+
+    /// Runs `git <args>` with extra environment variables (an index file, an
+    /// identity) and `input`, when given, on its standard input.
+    pub fn git_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &OsStr)],
+        input: Option<&[u8]>,
+    ) -> Result<String> {
         let mut cmd = self.command(Some(&self.path));
-        cmd.args(args);
+        cmd.args(args).envs(env.iter().copied());
         let name = args.first().copied().unwrap_or("");
-        self.run(cmd, name)
+        let Some(input) = input else {
+            return self.run(cmd, name);
+        };
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(KnowledgeError::GitUnavailable)?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // Written from another thread: git may fill its output pipe before it
+        // has read all of its input.
+        let output = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let _ = stdin.write_all(input);
+            });
+            child.wait_with_output()
+        })
+        .map_err(KnowledgeError::GitUnavailable)?;
+        if !output.status.success() {
+            return Err(self.failure(name, &output.stderr));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// This repository, sending `credentials` to `remote` and redacting the
+    /// remote's secrets from every message.
+    pub(crate) fn with_remote(
+        &self,
+        remote: &str,
+        credentials: Option<&GitCredentials>,
+    ) -> GitRepo {
+        GitRepo {
+            path: self.path.clone(),
+            credentials: credentials.cloned(),
+            secrets: secrets_of(remote, credentials),
+        }
     }
 
     fn command(&self, cwd: Option<&Path>) -> Command {

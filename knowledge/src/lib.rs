@@ -6,19 +6,24 @@
 //! index per repository (re-indexing touches only changed blobs), extract
 //! repository facts with `path:line` evidence, retrieve chunks (BM25 boosted
 //! by path and symbol matches, optionally fused with embedding similarity),
-//! and verify citations and prose against the indexed commit.
+//! and verify citations and prose against the indexed commit. To publish a
+//! generated document it commits one file on a new branch without touching
+//! any work tree, pushes the branch and opens a pull request through a
+//! GitHub-compatible REST API.
 //!
 //! This crate is a library of plain functions over a directory: it depends
-//! on no other crate of ours, knows nothing of tenants, the database or the
+//! on no other crate of ours, knows nothing of tenants, the database or our
 //! HTTP API, and does not call models (embeddings come in through a callback).
 
 pub mod chunk;
 pub mod error;
 pub mod facts;
+pub mod forge;
 pub mod fusion;
 pub mod git;
 pub mod index;
 pub mod lang;
+pub mod publish;
 pub mod verify;
 pub mod walk;
 
@@ -27,9 +32,11 @@ pub use error::{KnowledgeError, Result};
 pub use facts::{
     Component, EntryPoint, Evidence, LanguageCount, RepoFacts, Script, TechCategory, Technology,
 };
+pub use forge::{forge_repository_from_url, ForgeClient, ForgeError, NewPullRequest, PullRequest};
 pub use fusion::{cosine, reciprocal_rank_fusion};
 pub use git::{checkout, Checkout, GitCredentials, GitRepo, RepoSource};
 pub use index::{Hit, IndexConfig, IndexStats, IndexedFile, Progress, RepoIndex, WORK_TREE};
 pub use lang::Language;
+pub use publish::{commit_file, push_branch, slugify, FileCommit};
 pub use verify::{find_path_like_tokens, CitationCheck, PathToken, ProseIssue, ProseReport};
 pub use walk::{SkipReason, WalkConfig};

@@ -3,9 +3,11 @@
 
 mod facts;
 mod fixture;
+mod forge;
 mod git;
 mod hybrid;
 mod index;
+mod publish;
 mod reindex;
 mod search;
 mod verify;

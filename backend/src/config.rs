@@ -104,6 +104,33 @@ pub struct KnowledgeConfig {
     /// this server. Unset: true in development, false in production.
     #[arg(long, env = "MORNINGAI_ALLOW_LOCAL_REPOSITORIES", action = clap::ArgAction::Set)]
     pub allow_local_repositories: Option<bool>,
+
+    /// The forge's REST API for pull requests: GitHub's, a GitHub
+    /// Enterprise `https://host/api/v3`, or a Gitea-compatible one.
+    #[arg(
+        long,
+        env = "MORNINGAI_FORGE_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    pub forge_api_url: String,
+
+    /// Token that opens pull requests when documents are published; unset:
+    /// branches are pushed, no pull request is opened. Never logged or stored.
+    #[arg(long, env = "MORNINGAI_FORGE_TOKEN", hide_env_values = true)]
+    pub forge_token: Option<String>,
+
+    /// Where a published document goes in the repository; `{slug}` is the
+    /// question's slug.
+    #[arg(
+        long,
+        env = "MORNINGAI_PUBLISH_PATH",
+        default_value = "docs/faq/{slug}.md"
+    )]
+    pub publish_path: String,
+
+    /// Documents a tenant may publish (branches, pull requests) per hour.
+    #[arg(long, env = "MORNINGAI_PUBLISH_PER_HOUR", default_value_t = 10)]
+    pub publish_per_hour: u32,
 }
 
 impl std::fmt::Debug for KnowledgeConfig {
@@ -113,6 +140,10 @@ impl std::fmt::Debug for KnowledgeConfig {
             .field("git_token_hosts", &self.git_token_hosts)
             .field("repos_dir", &self.repos_dir)
             .field("allow_local_repositories", &self.allow_local_repositories)
+            .field("forge_api_url", &self.forge_api_url)
+            .field("forge_token", &self.forge_token.as_ref().map(|_| "***"))
+            .field("publish_path", &self.publish_path)
+            .field("publish_per_hour", &self.publish_per_hour)
             .finish()
     }
 }

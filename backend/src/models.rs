@@ -9,7 +9,9 @@ use morningai_ai::provider::{
 use morningai_ai::{ChatModel, Embedder, LocalChatOptions};
 
 use anyhow::Context;
+use morningai_knowledge::forge::ForgeClient;
 use morningai_knowledge::{GitCredentials, IndexConfig};
+use morningai_orchestration::graphs::env::PublishConfig;
 use morningai_orchestration::graphs::GraphEnv;
 use morningai_orchestration::{ModelServices, Runtime, StoreLedger};
 use morningai_queue::Queue;
@@ -35,7 +37,7 @@ pub fn runtime(store: Arc<dyn Store>, queue: Queue, config: &Config) -> anyhow::
             config.usage.default_budget(),
         )),
     };
-    let env = graph_env(store.clone(), config);
+    let env = graph_env(store.clone(), config)?;
     Ok(
         Runtime::new(store, queue, morningai_orchestration::graphs::registry(env))
             .with_models(services),
@@ -43,9 +45,9 @@ pub fn runtime(store: Arc<dyn Store>, queue: Queue, config: &Config) -> anyhow::
 }
 
 /// What the graphs that read the store or the disk are built with.
-pub fn graph_env(store: Arc<dyn Store>, config: &Config) -> GraphEnv {
+pub fn graph_env(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<GraphEnv> {
     let knowledge = &config.knowledge;
-    GraphEnv {
+    Ok(GraphEnv {
         store,
         repos_dir: config.repos_dir(),
         git_credentials: knowledge
@@ -61,7 +63,33 @@ pub fn graph_env(store: Arc<dyn Store>, config: &Config) -> GraphEnv {
             .filter(|h| !h.is_empty())
             .collect(),
         index_config: IndexConfig::default(),
-    }
+        publish: publish_config(knowledge)?,
+    })
+}
+
+/// How documents are published, checked at start-up.
+fn publish_config(knowledge: &crate::config::KnowledgeConfig) -> anyhow::Result<PublishConfig> {
+    let path = knowledge.publish_path.trim();
+    anyhow::ensure!(
+        path.contains("{slug}")
+            && !path.starts_with('/')
+            && path.split('/').all(|part| !part.is_empty() && part != ".." && part != ".git"),
+        "MORNINGAI_PUBLISH_PATH must be a relative path containing {{slug}} (like docs/faq/{{slug}}.md), not {path:?}"
+    );
+    let forge = knowledge
+        .forge_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|token| ForgeClient::new(&knowledge.forge_api_url, token))
+        .transpose()
+        .context("MORNINGAI_FORGE_API_URL / MORNINGAI_FORGE_TOKEN")?;
+    Ok(PublishConfig {
+        path_template: path.to_owned(),
+        max_per_hour: knowledge.publish_per_hour,
+        forge,
+        ..PublishConfig::default()
+    })
 }
 
 /// The models this process's agents use.

@@ -5,6 +5,7 @@ mod api_keys;
 mod approvals;
 mod audit;
 mod auth;
+mod documents;
 mod error;
 mod extract;
 mod frontend;
@@ -94,6 +95,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(approvals::router())
         .merge(usage::router())
         .merge(repositories::router())
+        .merge(documents::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tasks", description = "Agent runs: tasks, checkpoints, events, approvals"),
         (name = "usage", description = "Model usage, cost and budgets"),
         (name = "repositories", description = "Repositories the agents index and read"),
+        (name = "documents", description = "Documents the agents wrote, with versions, evidence and verification"),
     )
 )]
 pub struct ApiDoc;

@@ -48,6 +48,11 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/repositories/{id}"),
     ("delete", "/api/repositories/{id}"),
     ("post", "/api/repositories/{id}/index"),
+    ("get", "/api/documents"),
+    ("get", "/api/documents/{id}"),
+    ("delete", "/api/documents/{id}"),
+    ("get", "/api/documents/{id}/versions"),
+    ("get", "/api/documents/{id}/diff"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String)> {

@@ -459,19 +459,35 @@ async fn a_failing_clone_stores_no_credentials(mut app: TestApp) {
     }
 }
 
-/// A `doc` task over HTTP about an indexed fixture, the model behind an
-/// OpenAI-compatible server: a document with its footer, at the indexed
-/// commit, without the model's uncited prose.
-#[tokio::test]
-async fn a_doc_task_documents_an_indexed_repository() {
-    let (addr, seen) = crate::chat::fake_openai().await;
-    let mut app = TestApp::sqlite_with(move |config| {
+/// The model behind a local OpenAI-compatible server.
+fn with_fake_openai(addr: std::net::SocketAddr) -> impl FnOnce(&mut morningai_backend::Config) {
+    move |config| {
         config.models.llm_provider = morningai_backend::config::ChatProvider::Openai;
         config.models.openai_base_url = format!("http://{addr}/v1");
         config.models.openai_api_key = Some("sk-test-doc".into());
         config.models.chat_model = Some("gpt-test".into());
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_a_doc_task_documents_an_indexed_repository() {
+    let (addr, seen) = crate::chat::fake_openai().await;
+    let app = TestApp::sqlite_with(with_fake_openai(addr)).await;
+    a_doc_task_documents_an_indexed_repository(app, seen).await;
+}
+
+#[tokio::test]
+async fn postgres_a_doc_task_documents_an_indexed_repository() {
+    let (addr, seen) = crate::chat::fake_openai().await;
+    let app = TestApp::postgres_with(with_fake_openai(addr)).await;
+    a_doc_task_documents_an_indexed_repository(app, seen).await;
+}
+
+/// A `doc` task over HTTP about an indexed fixture: a document with its
+/// footer, at the indexed commit, without the model's uncited prose, kept as
+/// version 1 of a document; asked again (published) on a newer commit, version
+/// 2 with a diff and a branch in the repository.
+async fn a_doc_task_documents_an_indexed_repository(mut app: TestApp, seen: crate::chat::Seen) {
     app.start_worker();
     let fixture = Fixture::new();
     let head = fixture.git(&["rev-parse", "HEAD"]);
@@ -523,6 +539,7 @@ async fn a_doc_task_documents_an_indexed_repository() {
     );
     assert!(!seen.lock().unwrap().is_empty());
     assert_eq!(result["manifest"]["commit"], head.as_str());
+    documents_are_versioned(&app, &owner, &fixture, &id, result).await;
 
     // A question too long is refused at submit, naming the field.
     let (status, body) = app
@@ -545,4 +562,155 @@ async fn a_doc_task_documents_an_indexed_repository() {
             .contains("question"),
         "{body}"
     );
+}
+
+/// The document of the task whose result is `first`: listed, read, then a
+/// second version (published) after a new commit, compared, isolated, deleted.
+async fn documents_are_versioned(
+    app: &TestApp,
+    owner: &Session,
+    fixture: &Fixture,
+    repository: &str,
+    first: &Value,
+) {
+    let token = Some(owner.token.as_str());
+    let doc_id = first["document_id"].as_str().unwrap().to_owned();
+    let (status, list) = app.get("/api/documents", token).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["documents"].as_array().unwrap().len(), 1, "{list}");
+    let listed = &list["documents"][0];
+    assert_eq!(listed["id"], doc_id.as_str());
+    assert_eq!(listed["repository"], "fixture");
+    assert_eq!(listed["latest_version"], 1);
+    assert_eq!(listed["question"], "What is the system architecture?");
+    let (status, doc) = app.get(&format!("/api/documents/{doc_id}"), token).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(doc["version"]["markdown"], first["markdown"]);
+    assert_eq!(doc["version"]["report"], first["report"]);
+    assert_eq!(doc["version"]["manifest"], first["manifest"]);
+    assert_eq!(doc["version"]["version"], 1);
+
+    // A new commit, re-indexed, asked again (with a different spelling) and published.
+    std::fs::write(
+        fixture.path().join("src/config.rs"),
+        "/// Where the server listens.\npub fn listen_port() -> u16 {\n    8080\n}\n",
+    )
+    .unwrap();
+    let head = fixture.commit("add config");
+    let (status, body) = app
+        .post(
+            &format!("/api/repositories/{repository}/index"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let done = wait_for_task(app, owner, body["task_id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let (status, body) = app
+        .post(
+            "/api/tasks",
+            token,
+            json!({ "kind": "doc", "input": { "repository_id": repository, "question": "what is the system architecture", "publish": true } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let done = wait_for_task(app, owner, body["task_id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let second = &done["result"];
+    assert_eq!(second["document_id"], doc_id.as_str());
+    assert_eq!(second["version"], 2);
+
+    // The branch is in the repository (a local one is its own remote),
+    // holding the document; the work tree is untouched.
+    let branch = second["publication"]["branch"].as_str().unwrap();
+    assert!(branch.starts_with("morningai/"), "{branch}");
+    let published = fixture.git(&[
+        "show",
+        &format!("{branch}:docs/faq/what-is-the-system-architecture.md"),
+    ]);
+    assert_eq!(published, second["markdown"].as_str().unwrap().trim_end());
+    assert_eq!(fixture.git(&["rev-parse", &format!("{branch}^")]), head);
+    assert_eq!(fixture.git(&["status", "--porcelain"]), "");
+    assert!(!fixture.path().join("docs").exists());
+
+    let (status, versions) = app
+        .get(&format!("/api/documents/{doc_id}/versions"), token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{versions}");
+    let versions = versions["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["commit"], head.as_str());
+    assert_eq!(versions[0]["publication"]["branch"], branch);
+    assert!(versions[1]["publication"].is_null());
+
+    let (status, diff) = app
+        .get(&format!("/api/documents/{doc_id}/diff"), token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    assert_eq!(
+        (diff["from"].as_i64(), diff["to"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(diff["to_commit"], head.as_str());
+    let unified = diff["unified"].as_str().unwrap();
+    assert!(unified.starts_with("--- v1\n+++ v2\n"), "{unified}");
+    assert!(
+        unified.contains(&format!("+- Commit: `{head}`")),
+        "{unified}"
+    );
+    assert!(diff["added"].as_u64().unwrap() >= 1, "{diff}");
+
+    let (status, old) = app
+        .get(&format!("/api/documents/{doc_id}?version=1"), token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{old}");
+    assert_eq!(old["version"]["markdown"], first["markdown"]);
+    assert_eq!(old["document"]["latest_version"], 2);
+
+    // Bad input names the field.
+    for (path, field) in [
+        (format!("/api/documents/{doc_id}?version=3"), "version"),
+        (format!("/api/documents/{doc_id}/diff?from=0&to=2"), "from"),
+        ("/api/documents?limit=0".to_owned(), "limit"),
+    ] {
+        let (status, body) = app.get(&path, token).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(field),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = app.get("/api/documents/not-a-uuid", token).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // Another tenant sees none of it.
+    let stranger = app.signup("stranger@example.com", "Elsewhere").await;
+    let other = Some(stranger.token.as_str());
+    let (_, list) = app.get("/api/documents", other).await;
+    assert_eq!(list["documents"], json!([]));
+    for path in [
+        format!("/api/documents/{doc_id}"),
+        format!("/api/documents/{doc_id}/versions"),
+        format!("/api/documents/{doc_id}/diff"),
+    ] {
+        let (status, body) = app.get(&path, other).await;
+        assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (status, body) = app.delete(&format!("/api/documents/{doc_id}"), other).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+
+    let (status, _) = app.delete(&format!("/api/documents/{doc_id}"), token).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = app.get(&format!("/api/documents/{doc_id}"), token).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }

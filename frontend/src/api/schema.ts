@@ -141,6 +141,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tenant's documents, newest first, a page at a time. */
+        get: operations["list_documents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A document with one of its versions. */
+        get: operations["get_document"];
+        put?: never;
+        post?: never;
+        /** Delete a document with all its versions (members and above; audited). */
+        delete: operations["delete_document"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The difference between two versions of a document's Markdown. */
+        get: operations["diff_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A document's versions, newest first: commit, model, run, verification
+         *     counts and publication of each.
+         */
+        get: operations["list_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queue/jobs": {
         parameters: {
             query?: never;
@@ -760,6 +832,74 @@ export interface components {
         };
         /** @enum {string} */
         Decision: "approve" | "reject";
+        /** @description A document: the question and where its latest version stands. */
+        Document: {
+            /** Format: int64 */
+            claims_checked: number;
+            /** Format: int64 */
+            claims_removed: number;
+            /** @description The newest version's commit, model and verification counts. */
+            commit: string;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["DocumentId"];
+            /**
+             * Format: int64
+             * @description The newest version's number (versions count from 1).
+             */
+            latest_version: number;
+            model: string;
+            question: string;
+            /** @description The repository's name (as it is now). */
+            repository: string;
+            repository_id: components["schemas"]["RepositoryId"];
+            slug: string;
+            tenant_id: components["schemas"]["TenantId"];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * Format: uuid
+         * @description A document an agent wrote about a repository (all its versions).
+         */
+        DocumentId: string;
+        DocumentPage: {
+            documents: components["schemas"]["Document"][];
+            next_cursor?: null | components["schemas"]["DocumentId"];
+        };
+        /** @description A version with its Markdown, evidence manifest and verification report. */
+        DocumentVersion: components["schemas"]["DocumentVersionInfo"] & {
+            manifest: Record<string, unknown>;
+            markdown: string;
+            report: Record<string, unknown>;
+        };
+        /** @description A version without its text, as versions are listed. */
+        DocumentVersionInfo: {
+            /** Format: int64 */
+            claims_checked: number;
+            /** Format: int64 */
+            claims_removed: number;
+            commit: string;
+            /** Format: date-time */
+            created_at: string;
+            document_id: components["schemas"]["DocumentId"];
+            model: string;
+            publication?: null | components["schemas"]["Publication"];
+            task_id: components["schemas"]["TaskId"];
+            /** Format: uuid */
+            trace_id: string;
+            /** Format: int64 */
+            version: number;
+        };
+        DocumentWithVersion: {
+            document: components["schemas"]["Document"];
+            /**
+             * @description The asked version (default the latest): Markdown, evidence manifest,
+             *     verification report (claims checked, kept, removed and why), publication.
+             */
+            version: components["schemas"]["DocumentVersion"];
+        };
         /**
          * Format: email
          * @description An e-mail address, trimmed and lower-cased so that uniqueness is
@@ -900,6 +1040,22 @@ export interface components {
         ModelUsageBody: components["schemas"]["UsageTotalsBody"] & {
             model: string;
             provider: string;
+        };
+        /**
+         * @description Where a version was published: the branch pushed to the repository's
+         *     remote and, when a forge is configured, the pull request.
+         */
+        Publication: {
+            branch: string;
+            /** @description The commit that adds the file. */
+            commit: string;
+            /** @description The file's path in the repository (`docs/faq/<slug>.md`). */
+            path: string;
+            /** Format: date-time */
+            published_at: string;
+            /** Format: int64 */
+            pull_request_number?: number | null;
+            pull_request_url?: string | null;
         };
         /** @description How many jobs a queue has in one status. */
         QueueCount: {
@@ -1172,6 +1328,23 @@ export interface components {
          * @description A person who can sign in; may belong to several tenants.
          */
         UserId: string;
+        VersionDiff: {
+            /** @description Lines added and removed. */
+            added: number;
+            /** Format: int64 */
+            from: number;
+            from_commit: string;
+            removed: number;
+            /** Format: int64 */
+            to: number;
+            to_commit: string;
+            /** @description A unified diff of the Markdown (`git diff` style, 3 lines of context). */
+            unified: string;
+        };
+        VersionList: {
+            /** @description Newest first. */
+            versions: components["schemas"]["DocumentVersionInfo"][];
+        };
         /** @description A worker process (or in-process worker) as registered by its heartbeats. */
         WorkerInfo: {
             /** @description Jobs it is running now. */
@@ -1621,6 +1794,270 @@ export interface operations {
             };
             /** @description too many sign-ups from this IP */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_documents: {
+        parameters: {
+            query?: {
+                /** @description Only documents about this repository. */
+                repository_id?: components["schemas"]["RepositoryId"];
+                /** @description `next_cursor` of the previous page. */
+                cursor?: components["schemas"]["DocumentId"];
+                /** @description 1–200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_document: {
+        parameters: {
+            query?: {
+                /** @description A version number (from 1); default the latest. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the document's id */
+                id: components["schemas"]["DocumentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentWithVersion"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the document's id */
+                id: components["schemas"]["DocumentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    diff_versions: {
+        parameters: {
+            query?: {
+                /** @description The older version; default the one before `to`. */
+                from?: number;
+                /** @description The newer version; default the latest. */
+                to?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the document's id */
+                id: components["schemas"]["DocumentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDiff"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the document's id */
+                id: components["schemas"]["DocumentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

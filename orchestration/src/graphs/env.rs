@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use morningai_core::{RepositoryId, TenantId};
+use morningai_knowledge::forge::ForgeClient;
 use morningai_knowledge::{GitCredentials, IndexConfig, RepoSource};
 use morningai_store::Store;
 
@@ -21,6 +22,36 @@ pub struct GraphEnv {
     /// receive the token.
     pub git_credential_hosts: Vec<String>,
     pub index_config: IndexConfig,
+    pub publish: PublishConfig,
+}
+
+/// How documents are published: where the file goes, who commits it, how
+/// often, and the forge that opens pull requests.
+#[derive(Clone, Debug)]
+pub struct PublishConfig {
+    /// The file's path; `{slug}` is replaced by the question's slug.
+    pub path_template: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// Publications per tenant per hour.
+    pub max_per_hour: u32,
+    /// Labels put on every pull request.
+    pub labels: Vec<String>,
+    /// Opens pull requests when set (a token is configured).
+    pub forge: Option<ForgeClient>,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        PublishConfig {
+            path_template: "docs/faq/{slug}.md".into(),
+            author_name: "MorningAI".into(),
+            author_email: "morningai@localhost".into(),
+            max_per_hour: 10,
+            labels: vec!["documentation".into()],
+            forge: None,
+        }
+    }
 }
 
 impl GraphEnv {
@@ -32,6 +63,7 @@ impl GraphEnv {
             git_credentials: None,
             git_credential_hosts: Vec::new(),
             index_config: IndexConfig::default(),
+            publish: PublishConfig::default(),
         }
     }
 

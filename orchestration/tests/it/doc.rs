@@ -621,7 +621,9 @@ mod graph {
 
     use morningai_ai::Pricing;
     use morningai_core::{Budget, Email, NewRepository, Role, Task, TaskStatus, TenantCtx};
+    use morningai_knowledge::forge::ForgeClient;
     use morningai_knowledge::CitationCheck;
+    use morningai_orchestration::graphs::env::PublishConfig;
     use morningai_orchestration::graphs::{self, GraphEnv};
     use morningai_orchestration::{ModelServices, RunOutcome, Runtime, StoreLedger, TaskRequest};
     use morningai_queue::Queue;
@@ -655,6 +657,10 @@ mod graph {
 
     impl Env {
         async fn new() -> Env {
+            Env::with_publish(PublishConfig::default()).await
+        }
+
+        async fn with_publish(publish: PublishConfig) -> Env {
             let db = TempSqlite::new().await;
             let store: Arc<dyn Store> = Arc::new(
                 SqliteStore::open(&db.url, &Default::default())
@@ -672,7 +678,10 @@ mod graph {
             let runtime = Runtime::new(
                 store.clone(),
                 Queue::database(store.clone()),
-                graphs::registry(GraphEnv::new(store.clone(), repos.0.clone())),
+                graphs::registry(GraphEnv {
+                    publish,
+                    ..GraphEnv::new(store.clone(), repos.0.clone())
+                }),
             )
             .with_models(models);
             Env {
@@ -751,14 +760,18 @@ mod graph {
             keys,
             [
                 "commit",
+                "document_id",
                 "manifest",
                 "markdown",
                 "model",
+                "publish",
                 "question",
                 "report",
                 "repository",
                 "repository_id",
-                "require_approval"
+                "require_approval",
+                "title",
+                "version"
             ]
         );
         assert_eq!(result["commit"], fixture.head.as_str());
@@ -835,7 +848,24 @@ mod graph {
             "{logs:?}"
         );
 
-        // With approval asked: the run stops with the rendered document.
+        // The document is kept as version 1 of the question's document.
+        let document_id: morningai_core::DocumentId =
+            serde_json::from_value(result["document_id"].clone()).unwrap();
+        assert_eq!(result["version"], 1);
+        let saved = env
+            .store
+            .document_version(env.ctx.tenant_id, document_id, None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.markdown, md);
+        assert_eq!(saved.info.commit, fixture.head);
+        assert_eq!(saved.info.task_id, task.id);
+        assert_eq!(saved.manifest, result["manifest"]);
+        assert_eq!(saved.info.claims_removed, report.removed_count() as i64);
+
+        // With approval asked: the run stops with the rendered document,
+        // already saved as the next version.
         let (outcome, waiting) = env
             .run(
                 &env.ctx,
@@ -849,6 +879,19 @@ mod graph {
             .as_str()
             .unwrap()
             .contains(&format!("- Task: {}\n", waiting.id)));
+        let document = env
+            .store
+            .document(env.ctx.tenant_id, document_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(document.latest_version, 2);
+        assert!(env
+            .store
+            .document(env.other.tenant_id, document_id)
+            .await
+            .unwrap()
+            .is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -900,5 +943,224 @@ mod graph {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("question"), "{err}");
+    }
+
+    /// A forge speaking the GitHub REST subset the publish step uses; it
+    /// answers 422 to the pull request after `reject_next` is set.
+    #[derive(Clone, Default)]
+    struct Forge {
+        requests: Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+        reject_next: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Forge {
+        async fn start(&self) -> String {
+            use axum::extract::{Path as UrlPath, State};
+            use axum::http::{HeaderMap, StatusCode};
+            use axum::routing::post;
+            use axum::Json;
+            use std::sync::atomic::Ordering;
+
+            async fn pulls(
+                State(forge): State<Forge>,
+                UrlPath((owner, repo)): UrlPath<(String, String)>,
+                headers: HeaderMap,
+                Json(body): Json<Value>,
+            ) -> (StatusCode, Json<Value>) {
+                assert_eq!(headers["authorization"], "Bearer forge-token");
+                forge
+                    .requests
+                    .lock()
+                    .unwrap()
+                    .push((format!("/repos/{owner}/{repo}/pulls"), body));
+                if forge.reject_next.swap(false, Ordering::SeqCst) {
+                    return (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Json(json!({
+                            "message": "Validation Failed",
+                            "errors": [{ "message": "No commits between main and the branch" }]
+                        })),
+                    );
+                }
+                let n = forge.requests.lock().unwrap().len();
+                (
+                    StatusCode::CREATED,
+                    Json(json!({
+                        "number": n,
+                        "html_url": format!("https://forge.example/{owner}/{repo}/pull/{n}")
+                    })),
+                )
+            }
+            async fn labels(
+                State(forge): State<Forge>,
+                UrlPath((owner, repo, n)): UrlPath<(String, String, u64)>,
+                Json(body): Json<Value>,
+            ) -> (StatusCode, Json<Value>) {
+                forge
+                    .requests
+                    .lock()
+                    .unwrap()
+                    .push((format!("/repos/{owner}/{repo}/issues/{n}/labels"), body));
+                (StatusCode::OK, Json(json!([{ "name": "documentation" }])))
+            }
+            let app = axum::Router::new()
+                .route("/api/v3/repos/{owner}/{repo}/pulls", post(pulls))
+                .route(
+                    "/api/v3/repos/{owner}/{repo}/issues/{n}/labels",
+                    post(labels),
+                )
+                .with_state(self.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            format!("http://{addr}/api/v3")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn publishing_pushes_a_branch_and_opens_a_pull_request() {
+        let fixture = Fixture::new();
+        // The repository's remote: a bare clone, registered by URL.
+        let remotes = TempDir::new();
+        let remote = remotes.0.join("shop.git");
+        git(
+            &remotes.0,
+            &[
+                "clone",
+                "--quiet",
+                "--bare",
+                fixture._repo.0.to_str().unwrap(),
+                remote.to_str().unwrap(),
+            ],
+        );
+        let forge = Forge::default();
+        let api = forge.start().await;
+        let env = Env::with_publish(PublishConfig {
+            max_per_hour: 2,
+            forge: Some(ForgeClient::new(&api, "forge-token").unwrap()),
+            ..PublishConfig::default()
+        })
+        .await;
+        let repo = NewRepository {
+            name: "shop".into(),
+            source: format!("file://{}", remote.display()),
+        };
+        let id = env
+            .store
+            .create_repository(&env.ctx, &repo)
+            .await
+            .unwrap()
+            .id;
+        let (outcome, indexed) = env
+            .run(&env.ctx, "index", json!({ "repository_id": id }))
+            .await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", indexed.error);
+
+        let input = json!({
+            "repository_id": id,
+            "question": QUESTION,
+            "publish": true,
+            "pull_request_repository": "acme/shop",
+        });
+        let (outcome, task) = env.run(&env.ctx, "doc", input.clone()).await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", task.error);
+        let result = task.result.unwrap();
+        let trace = task.trace_id.simple().to_string();
+        let branch = format!("morningai/{}-what-is-the-system-architecture", &trace[..8]);
+        let publication = &result["publication"];
+        assert_eq!(publication["branch"], branch.as_str());
+        assert_eq!(
+            publication["path"],
+            "docs/faq/what-is-the-system-architecture.md"
+        );
+
+        // The remote has the branch, one commit on the indexed one, holding
+        // exactly the document.
+        let file = git(
+            &remote,
+            &[
+                "show",
+                &format!("{branch}:docs/faq/what-is-the-system-architecture.md"),
+            ],
+        );
+        assert_eq!(file, result["markdown"].as_str().unwrap().trim_end());
+        assert_eq!(
+            git(&remote, &["rev-parse", &format!("{branch}^")]),
+            fixture.head
+        );
+        assert_eq!(
+            git(&remote, &["rev-parse", &branch]),
+            publication["commit"].as_str().unwrap()
+        );
+        assert_eq!(git(&remote, &["rev-parse", "main"]), fixture.head);
+
+        // The pull request, then its label.
+        let requests = forge.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 2, "{requests:?}");
+        assert_eq!(requests[0].0, "/repos/acme/shop/pulls");
+        let pr = &requests[0].1;
+        assert_eq!(
+            pr["title"],
+            format!("docs: {QUESTION} (trace-id: {})", &trace[..8]).as_str()
+        );
+        assert_eq!(
+            (pr["head"].as_str(), pr["base"].as_str()),
+            (Some(branch.as_str()), Some("main"))
+        );
+        assert!(pr["body"].as_str().unwrap().contains("claims checked"));
+        assert_eq!(requests[1].0, "/repos/acme/shop/issues/1/labels");
+        assert_eq!(requests[1].1, json!({ "labels": ["documentation"] }));
+        assert_eq!(publication["pull_request_number"], 1);
+        let document_id: morningai_core::DocumentId =
+            serde_json::from_value(result["document_id"].clone()).unwrap();
+        let versions = env
+            .store
+            .document_versions(env.ctx.tenant_id, document_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            versions[0]
+                .publication
+                .as_ref()
+                .unwrap()
+                .pull_request_url
+                .as_deref(),
+            Some("https://forge.example/acme/shop/pull/1")
+        );
+
+        // The forge refuses the next pull request: the task fails saying why.
+        forge
+            .reject_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let (outcome, task) = env.run(&env.ctx, "doc", input.clone()).await;
+        assert_eq!(outcome, RunOutcome::Failed);
+        let error = task.error.unwrap();
+        assert!(
+            error.contains("422") && error.contains("No commits between"),
+            "{error}"
+        );
+
+        // Two publications an hour: the second succeeds, the third is refused
+        // before anything is pushed.
+        let (outcome, task) = env.run(&env.ctx, "doc", input.clone()).await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", task.error);
+        let (outcome, task) = env.run(&env.ctx, "doc", input).await;
+        assert_eq!(outcome, RunOutcome::Failed);
+        let error = task.error.unwrap();
+        assert!(error.contains("rate limit"), "{error}");
+        let trace = task.trace_id.simple().to_string();
+        let branches = git(&remote, &["branch", "--list", "morningai/*"]);
+        assert_eq!(branches.lines().count(), 3, "{branches}");
+        assert!(!branches.contains(&trace[..8]), "{branches}");
+        let versions = env
+            .store
+            .document_versions(env.ctx.tenant_id, document_id)
+            .await
+            .unwrap();
+        assert_eq!(versions.len(), 4);
+        assert_eq!(
+            versions.iter().filter(|v| v.publication.is_some()).count(),
+            2
+        );
     }
 }

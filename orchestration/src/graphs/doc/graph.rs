@@ -1,7 +1,7 @@
 //! `doc`: a question about an indexed repository becomes a Markdown document
 //! whose every claim cites the repository.
 //! `index → outline → retrieve → draft ⟲ (one section a step) → verify →
-//! render → approve? → END`.
+//! render → save → approve? → publish? → END`.
 //!
 //! The state is checkpointed after every node, so it stays compact: the
 //! outline keeps its pinned chunks, the evidence keeps only what was
@@ -13,11 +13,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use morningai_ai::ChatModel;
-use morningai_core::{RepositoryId, RepositoryStatus, TenantId};
+use morningai_core::{DocumentId, Publication, RepositoryId, RepositoryStatus, TenantId};
 use morningai_knowledge::{Hit, RepoIndex};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
+use super::publish::{publish_node, save_node};
 use super::{
     draft, outline, render, retrieve, verify, DocError, DocMetadata, DocParts, EvidenceManifest,
     Outline, SectionEvidence, VerificationReport, DEFAULT_EVIDENCE_PER_SECTION,
@@ -41,6 +42,19 @@ pub struct DocState {
     /// Ask a person to accept the document before the task is done.
     #[serde(default)]
     pub require_approval: bool,
+    /// Commit the document on a branch of the repository and push it; with
+    /// a forge token configured, open a pull request (after approval when
+    /// `require_approval`).
+    #[serde(default)]
+    pub publish: bool,
+    /// `owner/name` on the forge for the pull request (default: from the
+    /// repository's URL).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "forge_repository"
+    )]
+    pub pull_request_repository: Option<String>,
 
     /// The repository's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +79,9 @@ pub struct DocState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 
+    /// The document's title (from the outline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +93,36 @@ pub struct DocState {
     pub approved: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer_note: Option<serde_json::Value>,
+
+    /// The saved document and its version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<DocumentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication: Option<Publication>,
+}
+
+/// `owner/name`, checked at submit.
+fn forge_repository<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let repo = Option::<String>::deserialize(d)?;
+    if let Some(repo) = &repo {
+        let ok = repo.split_once('/').is_some_and(|(owner, name)| {
+            let part = |p: &str| {
+                !p.is_empty()
+                    && p.len() <= 100
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            };
+            part(owner) && part(name) && name != "." && name != ".."
+        });
+        if !ok {
+            return Err(serde::de::Error::custom(
+                "pull_request_repository must be \"owner/name\"",
+            ));
+        }
+    }
+    Ok(repo)
 }
 
 /// The question, refused at submit when empty or too long.
@@ -102,7 +149,14 @@ pub fn graph(env: GraphEnv) -> Graph<DocState> {
         retries: 2,
         backoff: Duration::from_secs(2),
     };
-    let (e1, e2, e3, e4) = (env.clone(), env.clone(), env.clone(), env);
+    let (e1, e2, e3, e4, e5) = (
+        env.clone(),
+        env.clone(),
+        env.clone(),
+        env.clone(),
+        env.clone(),
+    );
+    let e6 = env;
     Graph::builder(KIND)
         .node_with("index", quick, move |s: DocState, ctx| {
             let env = e1.clone();
@@ -126,6 +180,14 @@ pub fn graph(env: GraphEnv) -> Graph<DocState> {
         .node("render", |s: DocState, ctx| async move {
             render_node(s, &ctx).map(NodeOutput::Update)
         })
+        .node_with("save", quick, move |s: DocState, ctx| {
+            let env = e5.clone();
+            async move { save_node(&env, s, &ctx).await.map(NodeOutput::Update) }
+        })
+        .node_with("publish", quick, move |s: DocState, ctx| {
+            let env = e6.clone();
+            async move { publish_node(&env, s, &ctx).await.map(NodeOutput::Update) }
+        })
         .node("approve", |mut s: DocState, ctx| async move {
             match ctx.resume {
                 None => Ok(NodeOutput::Interrupt(json!({
@@ -147,14 +209,24 @@ pub fn graph(env: GraphEnv) -> Graph<DocState> {
         .route("retrieve", &["draft", "verify"], next_after_retrieval)
         .route("draft", &["draft", "verify"], next_after_retrieval)
         .edge("verify", "render")
-        .route("render", &["approve", END], |s| {
+        .edge("render", "save")
+        .route("save", &["approve", "publish", END], |s| {
             if s.require_approval {
                 "approve"
+            } else if s.publish {
+                "publish"
             } else {
                 END
             }
         })
-        .edge("approve", END)
+        .route("approve", &["publish", END], |s| {
+            if s.publish && s.approved == Some(true) {
+                "publish"
+            } else {
+                END
+            }
+        })
+        .edge("publish", END)
         .step_limit(400)
         .build()
         .expect("the doc graph is well-formed")
@@ -265,6 +337,8 @@ async fn index_node(env: &GraphEnv, s: DocState, ctx: &NodeCtx) -> Result<DocSta
         repository_id: id,
         question: s.question,
         require_approval: s.require_approval,
+        publish: s.publish,
+        pull_request_repository: s.pull_request_repository,
         repository: Some(repo.name),
         commit: Some(commit),
         model: Some(format!("{}/{}", chat.provider(), chat.model())),
@@ -272,11 +346,15 @@ async fn index_node(env: &GraphEnv, s: DocState, ctx: &NodeCtx) -> Result<DocSta
         evidence: None,
         drafted: None,
         body: None,
+        title: None,
         markdown: None,
         manifest: None,
         report: None,
         approved: None,
         reviewer_note: None,
+        document_id: None,
+        version: None,
+        publication: None,
     })
 }
 
@@ -441,6 +519,7 @@ fn render_node(mut s: DocState, ctx: &NodeCtx) -> Result<DocState, NodeError> {
         repository: s.repository.clone().unwrap_or_default(),
         commit: s.commit.clone().unwrap_or_default(),
     };
+    s.title = Some(planned.title.clone());
     let parts = DocParts {
         title: planned.title,
         question: s.question.clone(),
@@ -486,7 +565,7 @@ mod tests {
         let written = serde_json::to_value(&state).unwrap();
         assert_eq!(
             written.as_object().unwrap().keys().collect::<Vec<_>>(),
-            ["question", "repository_id", "require_approval"]
+            ["publish", "question", "repository_id", "require_approval"]
         );
     }
 }

@@ -17,6 +17,7 @@
 pub mod draft;
 pub mod graph;
 pub mod outline;
+pub mod publish;
 pub mod render;
 pub mod retrieve;
 pub mod verify;

@@ -1,0 +1,286 @@
+//! The `doc` graph's last two steps: `save` keeps the rendered document as
+//! the next version of the tenant's document for the question, `publish`
+//! commits it on a branch of the repository, pushes the branch, and opens a
+//! pull request when a forge is configured.
+//!
+//! Both are safe to run again (a reclaimed job): the version is keyed by the
+//! task, the branch by the trace id, and an existing branch from an earlier
+//! attempt is reused instead of committed twice.
+
+use morningai_core::{NewDocumentVersion, Publication, Repository, TenantId};
+use morningai_knowledge::forge::{forge_repository_from_url, NewPullRequest};
+use morningai_knowledge::publish::{commit_file, push_branch, slugify, FileCommit};
+use morningai_knowledge::{GitRepo, KnowledgeError, RepoSource};
+use time::OffsetDateTime;
+
+use super::graph::DocState;
+use crate::graph::{NodeCtx, NodeError};
+use crate::graphs::env::GraphEnv;
+
+fn fatal(e: impl std::fmt::Display) -> NodeError {
+    NodeError::Fatal(e.to_string())
+}
+
+fn store_error(what: &str, e: impl std::fmt::Display) -> NodeError {
+    NodeError::Retryable(format!("{what}: {e}"))
+}
+
+/// Keeps the rendered document as a version of the question's document.
+pub async fn save_node(
+    env: &GraphEnv,
+    mut s: DocState,
+    ctx: &NodeCtx,
+) -> Result<DocState, NodeError> {
+    let markdown = s
+        .markdown
+        .clone()
+        .ok_or_else(|| fatal("the render step left no document"))?;
+    let report = s.report.clone().unwrap_or_default();
+    let version = NewDocumentVersion {
+        repository_id: s.repository_id,
+        question: s.question.clone(),
+        title: s.title.clone().unwrap_or_else(|| s.question.clone()),
+        slug: slugify(&s.question),
+        commit: s.commit.clone().unwrap_or_default(),
+        task_id: ctx.task_id,
+        trace_id: ctx.trace_id,
+        model: s.model.clone().unwrap_or_default(),
+        markdown,
+        manifest: serde_json::to_value(s.manifest.clone().unwrap_or_default()).map_err(fatal)?,
+        claims_checked: report.claims_checked as i64,
+        claims_removed: report.removed_count() as i64,
+        report: serde_json::to_value(&report).map_err(fatal)?,
+    };
+    let (document, number) = env
+        .store
+        .save_document_version(ctx.tenant_id, &version)
+        .await
+        .map_err(|e| match e {
+            morningai_store::StoreError::NotFound => {
+                fatal(format!("repository {} no longer exists", s.repository_id))
+            }
+            e => store_error("saving the document", e),
+        })?;
+    ctx.log(format!(
+        "saved as version {number} of document {} ({})",
+        document.id, document.title
+    ));
+    s.document_id = Some(document.id);
+    s.version = Some(number);
+    Ok(s)
+}
+
+/// `morningai/<first 8 of the trace id>-<slug>`: one branch per run.
+pub fn branch_name(trace_id: uuid::Uuid, slug: &str) -> String {
+    let trace = trace_id.simple().to_string();
+    format!("morningai/{}-{slug}", &trace[..8])
+}
+
+/// The pull request's title: `docs: <question> (trace-id: <short>)`.
+pub fn pull_request_title(question: &str, trace_id: uuid::Uuid) -> String {
+    let trace = trace_id.simple().to_string();
+    let question: String = question.chars().take(200).collect();
+    format!("docs: {question} (trace-id: {})", &trace[..8])
+}
+
+/// Commits the document on its branch, pushes it, opens the pull request.
+pub async fn publish_node(
+    env: &GraphEnv,
+    mut s: DocState,
+    ctx: &NodeCtx,
+) -> Result<DocState, NodeError> {
+    let (Some(document_id), Some(version)) = (s.document_id, s.version) else {
+        return Err(fatal("the save step left no document version"));
+    };
+    let repo = env
+        .store
+        .repository(ctx.tenant_id, s.repository_id)
+        .await
+        .map_err(|e| store_error("reading the repository", e))?
+        .ok_or_else(|| fatal(format!("repository {} no longer exists", s.repository_id)))?;
+    check_rate(env, ctx.tenant_id).await?;
+
+    let slug = slugify(&s.question);
+    let path = env.publish.path_template.replace("{slug}", &slug);
+    let branch = branch_name(ctx.trace_id, &slug);
+    let base = s
+        .commit
+        .clone()
+        .ok_or_else(|| fatal("the document has no commit"))?;
+    let message = format!(
+        "{}\n\nWritten by MorningAI from {} at {base}.\nTrace-Id: {}\n",
+        pull_request_title(&s.question, ctx.trace_id),
+        repo.name,
+        ctx.trace_id
+    );
+    let content = s.markdown.clone().unwrap_or_default();
+    let commit = {
+        let env = env.clone();
+        let repo = repo.clone();
+        let (path, branch) = (path.clone(), branch.clone());
+        let tenant = ctx.tenant_id;
+        tokio::task::spawn_blocking(move || {
+            commit_and_push(
+                &env, tenant, &repo, &base, &path, &branch, &content, &message,
+            )
+        })
+        .await
+        .map_err(|e| fatal(format!("the publish thread stopped: {e}")))??
+    };
+    ctx.log(format!("committed {path} as {commit} on branch {branch}"));
+
+    let mut publication = Publication {
+        path,
+        branch: branch.clone(),
+        commit,
+        pull_request_number: None,
+        pull_request_url: None,
+        published_at: OffsetDateTime::now_utc(),
+    };
+    let forge_repo = s
+        .pull_request_repository
+        .clone()
+        .or_else(|| forge_repository_from_url(&repo.source));
+    match (&env.publish.forge, forge_repo) {
+        (Some(forge), Some(forge_repo)) => {
+            let pr = NewPullRequest {
+                title: pull_request_title(&s.question, ctx.trace_id),
+                head: branch,
+                base: repo.default_branch.clone().unwrap_or_else(|| "main".into()),
+                body: pull_request_body(&s, ctx),
+            };
+            let opened = forge
+                .create_pull_request(&forge_repo, &pr)
+                .await
+                .map_err(|e| fatal(format!("opening the pull request on {forge_repo}: {e}")))?;
+            if let Err(e) = forge
+                .add_labels(&forge_repo, opened.number, &env.publish.labels)
+                .await
+            {
+                // The pull request is open; a missing label does not undo it.
+                ctx.log(format!("labelling pull request #{}: {e}", opened.number));
+            }
+            ctx.log(format!("opened pull request {}", opened.html_url));
+            publication.pull_request_number = Some(opened.number);
+            publication.pull_request_url = Some(opened.html_url);
+        }
+        (Some(_), None) => ctx.log(format!(
+            "no pull request: {} is not on a forge (give pull_request_repository)",
+            repo.source
+        )),
+        (None, _) => ctx.log("no pull request: no forge token is configured"),
+    }
+    env.store
+        .record_publication(ctx.tenant_id, document_id, version, &publication)
+        .await
+        .map_err(|e| store_error("recording the publication", e))?;
+    s.publication = Some(publication);
+    Ok(s)
+}
+
+async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), NodeError> {
+    let hour_ago = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let recent = env
+        .store
+        .publications_since(tenant, hour_ago)
+        .await
+        .map_err(|e| store_error("counting publications", e))?;
+    if recent >= i64::from(env.publish.max_per_hour) {
+        return Err(fatal(format!(
+            "publication rate limit reached: {recent} documents published in the last hour (at most {} per hour); the document is saved, publish it later",
+            env.publish.max_per_hour
+        )));
+    }
+    Ok(())
+}
+
+/// Commits onto the repository's git directory and pushes to its remote.
+///
+/// A local repository is its own remote: the branch is created in it (its
+/// work tree, index and `HEAD` are not touched). A cloned one gets the
+/// branch in the clone and pushes it to the URL with the configured
+/// credentials.
+#[allow(clippy::too_many_arguments)]
+fn commit_and_push(
+    env: &GraphEnv,
+    tenant: TenantId,
+    repo: &Repository,
+    base: &str,
+    path: &str,
+    branch: &str,
+    content: &str,
+    message: &str,
+) -> Result<String, NodeError> {
+    let source = RepoSource::parse(&repo.source).map_err(fatal)?;
+    let git_dir = match &source {
+        RepoSource::Local(path) => path.clone(),
+        RepoSource::Url(_) => env.repository_dir(tenant, repo.id).join("checkout"),
+    };
+    let git = GitRepo::new(&git_dir);
+    if !git.is_repository() {
+        return Err(fatal(format!(
+            "{} is not a git repository: only git repositories can be published to",
+            repo.name
+        )));
+    }
+    let change = FileCommit {
+        base_commit: base,
+        branch,
+        path,
+        content: content.as_bytes(),
+        message,
+        author_name: &env.publish.author_name,
+        author_email: &env.publish.author_email,
+    };
+    let commit = match commit_file(&git, &change) {
+        Ok(commit) => commit,
+        // An earlier attempt of this run made it (the name holds the trace id).
+        Err(KnowledgeError::BranchExists(_)) => git
+            .rev_parse(&format!("refs/heads/{branch}"))
+            .map_err(fatal)?,
+        Err(e) => return Err(fatal(e)),
+    };
+    if let RepoSource::Url(_) = &source {
+        push_branch(&git, &source, branch, env.credentials_for(&source)).map_err(|e| {
+            NodeError::Retryable(format!("pushing {branch} to {}: {e}", source.redacted()))
+        })?;
+    }
+    Ok(commit)
+}
+
+fn pull_request_body(s: &DocState, ctx: &NodeCtx) -> String {
+    let report = s.report.clone().unwrap_or_default();
+    format!(
+        "MorningAI answered **{}** about `{}` at `{}`.\n\n\
+         Verification: {} claims checked, {} kept, {} removed; {} citations checked.\n\n\
+         Model: `{}` · Task: `{}` · Trace ID: `{}`\n",
+        s.question,
+        s.repository.clone().unwrap_or_default(),
+        s.commit.clone().unwrap_or_default(),
+        report.claims_checked,
+        report.claims_kept,
+        report.removed_count(),
+        report.citations_checked,
+        s.model.clone().unwrap_or_default(),
+        ctx.task_id,
+        ctx.trace_id
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_and_title_carry_the_trace_id() {
+        let trace = uuid::Uuid::parse_str("0190abcd-1234-7000-8000-000000000000").unwrap();
+        assert_eq!(
+            branch_name(trace, "what-is-it"),
+            "morningai/0190abcd-what-is-it"
+        );
+        assert_eq!(
+            pull_request_title("What is it?", trace),
+            "docs: What is it? (trace-id: 0190abcd)"
+        );
+    }
+}

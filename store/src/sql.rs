@@ -245,6 +245,15 @@ macro_rules! impl_store {
                 .transpose()
             }
 
+            async fn has_users(&self) -> StoreResult<bool> {
+                let mut tx = self.begin(Scope::read()).await?;
+                let (any,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM users)")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(any)
+            }
+
             async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
                 Ok(self.user_credentials(email).await?.map(|c| c.user))
             }

@@ -300,6 +300,20 @@ macro_rules! impl_task_store {
                 rows.into_iter().map(TaskRow::into_domain).collect()
             }
 
+            async fn task_counts(&self, tenant: TenantId) -> StoreResult<Vec<(TaskStatus, i64)>> {
+                let mut tx = self.begin(Scope::tenant(tenant, None)).await?;
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT status, COUNT(*) FROM tasks WHERE tenant_id = $1 GROUP BY status",
+                )
+                .bind(tenant.0)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows.into_iter()
+                    .map(|(status, n)| Ok(($crate::rows::task_status(&status)?, n)))
+                    .collect()
+            }
+
             async fn mark_task_running(&self, tenant: TenantId, id: TaskId) -> StoreResult<Task> {
                 let mut tx = self.begin(Scope::tenant(tenant, None).writing()).await?;
                 let row = sqlx::query_as::<_, TaskRow>(&format!(

@@ -63,6 +63,8 @@ pub trait AccountStore: Send + Sync {
     async fn create_user(&self, email: &Email, password_hash: &str) -> StoreResult<User>;
     async fn user_credentials(&self, email: &Email) -> StoreResult<Option<UserCredentials>>;
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+    /// Whether anyone has signed up on this instance (the first-run hint).
+    async fn has_users(&self) -> StoreResult<bool>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     /// Deletes a user; memberships, sessions and keys go with it.
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
@@ -255,6 +257,9 @@ pub trait TaskStore: Send + Sync {
         before: Option<TaskId>,
         limit: i64,
     ) -> StoreResult<Vec<Task>>;
+    /// How many of the tenant's tasks are in each status (statuses with none
+    /// are left out).
+    async fn task_counts(&self, tenant: TenantId) -> StoreResult<Vec<(TaskStatus, i64)>>;
     /// `queued` → `running` (sets `started_at` the first time); a task already
     /// `running` (a reclaimed job) stays so. `InvalidState` for any other status.
     async fn mark_task_running(&self, tenant: TenantId, id: TaskId) -> StoreResult<Task>;

@@ -19,6 +19,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(setup))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SetupStatus {
+    /// No one has signed up yet: the first sign-up creates the first tenant
+    /// and its owner (the dashboard shows a first-run hint).
+    first_run: bool,
+}
+
+/// Whether this instance is new (public: the sign-in page asks).
+#[utoipa::path(get, path = "/api/auth/setup", tag = "auth",
+    responses((status = 200, body = SetupStatus), (status = 503, body = ErrorBody)))]
+async fn setup(State(state): State<AppState>) -> ApiResult<Json<SetupStatus>> {
+    Ok(Json(SetupStatus {
+        first_run: !state.store.has_users().await?,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -30,6 +30,33 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(replay_task))
         .routes(routes!(task_events))
         .routes(routes!(task_kinds))
+        .routes(routes!(task_counts))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TaskCounts {
+    /// Every status with its number of tasks (0 included).
+    counts: std::collections::BTreeMap<String, i64>,
+    total: i64,
+}
+
+/// How many of your tenant's tasks are in each status.
+#[utoipa::path(get, path = "/api/tasks/counts", tag = "tasks",
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = TaskCounts), (status = 401, body = ErrorBody)))]
+async fn task_counts(
+    State(state): State<AppState>,
+    Auth(ctx): Auth,
+) -> ApiResult<Json<TaskCounts>> {
+    let mut counts: std::collections::BTreeMap<String, i64> = TaskStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    for (status, n) in state.runtime.store().task_counts(ctx.tenant_id).await? {
+        counts.insert(status.as_str().to_owned(), n);
+    }
+    let total = counts.values().sum();
+    Ok(Json(TaskCounts { counts, total }))
 }
 
 impl From<SubmitError> for ApiError {

@@ -20,7 +20,15 @@ both_backends!(
 );
 
 async fn signup_login_key_me(app: TestApp) {
+    // A new instance says so (publicly), until someone signs up.
+    let (status, body) = app.get("/api/auth/setup", None).await;
+    assert_eq!(
+        (status, &body),
+        (StatusCode::OK, &json!({ "first_run": true }))
+    );
     let s = app.signup("Ada@Example.com", "Analytical Engines").await;
+    let (_, body) = app.get("/api/auth/setup", None).await;
+    assert_eq!(body, json!({ "first_run": false }));
     let (status, body) = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["role"], "owner");

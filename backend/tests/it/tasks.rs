@@ -316,6 +316,16 @@ async fn another_tenant_gets_404_everywhere(mut app: TestApp) {
     )
     .await;
     wait_status(&app, &a, &task, "waiting_approval").await;
+    let (status, counts) = app.get("/api/tasks/counts", Some(&a.token)).await;
+    assert_eq!(status, StatusCode::OK, "{counts}");
+    assert_eq!(counts["counts"]["waiting_approval"], 1, "{counts}");
+    assert_eq!(
+        (counts["counts"]["done"].as_i64(), counts["total"].as_i64()),
+        (Some(0), Some(1))
+    );
+    let (_, counts) = app.get("/api/tasks/counts", Some(&b.token)).await;
+    assert_eq!(counts["total"], 0, "{counts}");
+    assert_eq!(counts["counts"].as_object().unwrap().len(), 6, "{counts}");
     let (_, cps) = app
         .get(&format!("/api/tasks/{task}/checkpoints"), Some(&a.token))
         .await;

@@ -124,6 +124,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether this instance is new (public: the sign-in page asks). */
+        get: operations["setup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/signup": {
         parameters: {
             query?: never;
@@ -408,6 +425,23 @@ export interface paths {
         put?: never;
         /** Start a task. It runs in the background; watch it at `/api/tasks/{id}/events`. */
         post: operations["create_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of your tenant's tasks are in each status. */
+        get: operations["task_counts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1153,6 +1187,13 @@ export interface components {
             token: string;
             user: components["schemas"]["User"];
         };
+        SetupStatus: {
+            /**
+             * @description No one has signed up yet: the first sign-up creates the first tenant
+             *     and its owner (the dashboard shows a first-run hint).
+             */
+            first_run: boolean;
+        };
         SignupRequest: {
             /** @example ada@example.com */
             email: string;
@@ -1208,6 +1249,14 @@ export interface components {
             task_id: components["schemas"]["TaskId"];
             /** Format: uuid */
             trace_id: string;
+        };
+        TaskCounts: {
+            /** @description Every status with its number of tasks (0 included). */
+            counts: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            total: number;
         };
         /** @description Something that happened in a task, in order (`seq` 1, 2, … per task). */
         TaskEvent: {
@@ -1720,6 +1769,33 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupStatus"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2867,6 +2943,33 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskCounts"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

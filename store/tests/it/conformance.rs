@@ -78,10 +78,12 @@ async fn health_and_migrations(store: &dyn Store) {
 }
 
 async fn signup_creates_tenant_owner_and_audit(store: &dyn Store) {
+    assert!(!store.has_users().await.unwrap());
     let s = store
         .signup(&email("Ada@Example.com"), "h1", "Analytical")
         .await
         .unwrap();
+    assert!(store.has_users().await.unwrap());
     assert_eq!(s.user.email.as_str(), "ada@example.com");
     assert_eq!(s.membership.role, Role::Owner);
     let ctx = TenantCtx::system(s.tenant.id, s.user.id);

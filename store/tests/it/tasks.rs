@@ -407,6 +407,15 @@ async fn listing_filters_and_pages_newest_first(store: &dyn Store) {
     };
     let got = ids(store.tasks(a.tenant_id, &odd, None, 100).await.unwrap());
     assert_eq!(got, [created[5], created[3], created[1]]);
+
+    // Counts by status: A's own, statuses with none left out.
+    let mut counts = store.task_counts(a.tenant_id).await.unwrap();
+    counts.sort_by_key(|(status, _)| status.as_str());
+    assert_eq!(counts, [(TaskStatus::Queued, 4), (TaskStatus::Running, 3)]);
+    assert_eq!(
+        store.task_counts(b.tenant_id).await.unwrap(),
+        [(TaskStatus::Queued, 1)]
+    );
     let queued_even = TaskFilter {
         status: Some(TaskStatus::Queued),
         kind: Some("even".into()),

@@ -10,7 +10,8 @@ use morningai_core::{
     REPOSITORY_NAME_MAX,
 };
 use morningai_knowledge::RepoSource;
-use morningai_orchestration::graphs::{env::repository_dir, index};
+use morningai_orchestration::graphs::env::{repository_dir, repository_git_dir};
+use morningai_orchestration::graphs::index;
 use morningai_orchestration::TaskRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,6 +25,120 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_repositories, create_repository))
         .routes(routes!(get_repository, delete_repository))
         .routes(routes!(index_repository))
+        .routes(routes!(repository_file))
+}
+
+/// Largest file the file view returns.
+const FILE_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    /// Relative to the repository's root (`src/main.rs`).
+    path: String,
+    /// A commit id (7–40 hex digits); default the indexed commit.
+    commit: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RepositoryFile {
+    repository_id: RepositoryId,
+    path: String,
+    commit: String,
+    /// Detected from the path (`rust`, `typescript`, `markdown`…); null for plain text.
+    language: Option<String>,
+    text: String,
+    line_count: usize,
+}
+
+/// A file of the repository at a commit (what documents cite): an indexed
+/// file at the indexed commit, or any file at an earlier commit of a git
+/// repository.
+#[utoipa::path(get, path = "/api/repositories/{id}/file", tag = "repositories",
+    params(("id" = RepositoryId, Path, description = "the repository's id"), FileQuery),
+    security(("bearer" = []), ("cookie" = [])),
+    responses((status = 200, body = RepositoryFile), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn repository_file(
+    State(state): State<AppState>,
+    Auth(ctx): Auth,
+    Path(id): Path<RepositoryId>,
+    query: Result<axum::extract::Query<FileQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<RepositoryFile>> {
+    let axum::extract::Query(q) = query?;
+    let path = valid_file_path(&q.path)?;
+    if let Some(commit) = &q.commit {
+        if !(7..=40).contains(&commit.len()) || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::validation("commit", "must be 7 to 40 hex digits"));
+        }
+    }
+    let repo = load(&state, &ctx, id).await?;
+    let indexed = repo.indexed_commit.clone().ok_or(ApiError::NotFound(
+        "file (the repository is not indexed yet)",
+    ))?;
+    let repos_dir = state.config.repos_dir();
+    let commit = q.commit.unwrap_or_else(|| indexed.clone());
+    let wanted = (path.clone(), commit.clone());
+    let bytes = tokio::task::spawn_blocking(move || -> ApiResult<Option<Vec<u8>>> {
+        let (path, commit) = wanted;
+        if indexed.starts_with(&commit) {
+            let dir = repository_dir(&repos_dir, repo.tenant_id, repo.id).join("index");
+            let index = morningai_knowledge::RepoIndex::open(&dir).map_err(ApiError::internal)?;
+            return index.read_file(&path).map_err(ApiError::internal);
+        }
+        let (_, git_dir) = repository_git_dir(&repos_dir, &repo).map_err(ApiError::internal)?;
+        let git = morningai_knowledge::GitRepo::new(git_dir);
+        if !git.is_repository() {
+            return Ok(None);
+        }
+        // An unknown commit or path reads as no object, not an error.
+        Ok(git.read_file_at(&commit, &path).unwrap_or(None))
+    })
+    .await
+    .map_err(ApiError::internal)??
+    .ok_or(ApiError::NotFound("file"))?;
+    if bytes.len() > FILE_MAX_BYTES {
+        return Err(ApiError::validation(
+            "path",
+            format!(
+                "{path} is {} bytes; the file view shows files up to {FILE_MAX_BYTES} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let language = morningai_knowledge::Language::detect(&path);
+    Ok(Json(RepositoryFile {
+        repository_id: id,
+        line_count: text.lines().count(),
+        language: (language != morningai_knowledge::Language::Text)
+            .then(|| language.name().to_owned()),
+        path,
+        commit,
+        text,
+    }))
+}
+
+/// A relative path inside the repository, without `..`, `.git` or a leading `/` or `-`.
+fn valid_file_path(path: &str) -> ApiResult<String> {
+    let path = path.trim();
+    let bad = path.is_empty()
+        || path.len() > 1000
+        || path.starts_with('/')
+        || path.starts_with('-')
+        || path.contains('\\')
+        || path.contains('\0')
+        || path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == ".." || part == ".git");
+    if bad {
+        return Err(ApiError::validation(
+            "path",
+            "must be a file path relative to the repository's root, like src/main.rs",
+        ));
+    }
+    Ok(path.to_owned())
 }
 
 const SOURCE_MAX: usize = 2000;

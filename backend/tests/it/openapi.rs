@@ -48,6 +48,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/repositories/{id}"),
     ("delete", "/api/repositories/{id}"),
     ("post", "/api/repositories/{id}/index"),
+    ("get", "/api/repositories/{id}/file"),
     ("get", "/api/documents"),
     ("get", "/api/auth/setup"),
     ("get", "/api/tasks/counts"),

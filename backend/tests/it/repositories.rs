@@ -669,6 +669,48 @@ async fn documents_are_versioned(
     assert_eq!(old["version"]["markdown"], first["markdown"]);
     assert_eq!(old["document"]["latest_version"], 2);
 
+    // The cited files, at the indexed commit or an earlier one.
+    let old_commit = first["commit"].as_str().unwrap();
+    let file = |query: String| async move {
+        app.get(
+            &format!("/api/repositories/{repository}/file?{query}"),
+            token,
+        )
+        .await
+    };
+    let (status, body) = file("path=src/main.rs".into()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["commit"].as_str(), body["language"].as_str()),
+        (Some(head.as_str()), Some("rust"))
+    );
+    let on_disk = std::fs::read_to_string(fixture.path().join("src/main.rs")).unwrap();
+    assert_eq!(body["text"], on_disk.as_str());
+    assert_eq!(body["line_count"], on_disk.lines().count());
+    let (status, body) = file("path=src/config.rs".into()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = file(format!("path=src/config.rs&commit={old_commit}")).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = file(format!("path=src/main.rs&commit={}", &old_commit[..12])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = file("path=src/nope.rs".into()).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    for bad in [
+        "path=../etc/passwd",
+        "path=/etc/passwd",
+        "path=.git/config",
+        "path=src/main.rs&commit=HEAD~1",
+        "path=-x",
+    ] {
+        let (status, body) = file(bad.into()).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+    }
+
     // Bad input names the field.
     for (path, field) in [
         (format!("/api/documents/{doc_id}?version=3"), "version"),
@@ -706,6 +748,13 @@ async fn documents_are_versioned(
         let (status, body) = app.get(&path, other).await;
         assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     }
+    let (status, body) = app
+        .get(
+            &format!("/api/repositories/{repository}/file?path=src/main.rs"),
+            other,
+        )
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, body) = app.delete(&format!("/api/documents/{doc_id}"), other).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 

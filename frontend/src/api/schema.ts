@@ -376,6 +376,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/repositories/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of the repository at a commit (what documents cite): an indexed
+         *     file at the indexed commit, or any file at an earlier commit of a git
+         *     repository.
+         */
+        get: operations["repository_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/repositories/{id}/index": {
         parameters: {
             query?: never;
@@ -1152,6 +1173,15 @@ export interface components {
             repository: components["schemas"]["Repository"];
             /** @description The first index run; watch it at `/api/tasks/{id}/events`. */
             task_id: components["schemas"]["TaskId"];
+        };
+        RepositoryFile: {
+            commit: string;
+            /** @description Detected from the path (`rust`, `typescript`, `markdown`…); null for plain text. */
+            language?: string | null;
+            line_count: number;
+            path: string;
+            repository_id: components["schemas"]["RepositoryId"];
+            text: string;
         };
         /**
          * Format: uuid
@@ -2749,6 +2779,65 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    repository_file: {
+        parameters: {
+            query: {
+                /** @description Relative to the repository's root (`src/main.rs`). */
+                path: string;
+                /** @description A commit id (7–40 hex digits); default the indexed commit. */
+                commit?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the repository's id */
+                id: components["schemas"]["RepositoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepositoryFile"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

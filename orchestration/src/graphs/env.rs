@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use morningai_core::{RepositoryId, TenantId};
+use morningai_core::{Repository, RepositoryId, TenantId};
 use morningai_knowledge::forge::ForgeClient;
 use morningai_knowledge::{GitCredentials, IndexConfig, RepoSource};
 use morningai_store::Store;
@@ -90,6 +90,20 @@ impl GraphEnv {
 /// index (`index/`) of one repository.
 pub fn repository_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
     repos_dir.join(tenant.to_string()).join(repo.to_string())
+}
+
+/// The git directory holding `repo`'s objects: a local source's own
+/// directory, or the bare clone (`checkout/`) of a URL.
+pub fn repository_git_dir(
+    repos_dir: &Path,
+    repo: &Repository,
+) -> morningai_knowledge::Result<(RepoSource, PathBuf)> {
+    let source = RepoSource::parse(&repo.source)?;
+    let dir = match &source {
+        RepoSource::Local(path) => path.clone(),
+        RepoSource::Url(_) => repository_dir(repos_dir, repo.tenant_id, repo.id).join("checkout"),
+    };
+    Ok((source, dir))
 }
 
 /// The `host[:port]` of an `http://` or `https://` URL, lowercased.

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::graph::DocState;
 use crate::graph::{NodeCtx, NodeError};
-use crate::graphs::env::GraphEnv;
+use crate::graphs::env::{repository_git_dir, GraphEnv};
 
 fn fatal(e: impl std::fmt::Display) -> NodeError {
     NodeError::Fatal(e.to_string())
@@ -118,11 +118,8 @@ pub async fn publish_node(
         let env = env.clone();
         let repo = repo.clone();
         let (path, branch) = (path.clone(), branch.clone());
-        let tenant = ctx.tenant_id;
         tokio::task::spawn_blocking(move || {
-            commit_and_push(
-                &env, tenant, &repo, &base, &path, &branch, &content, &message,
-            )
+            commit_and_push(&env, &repo, &base, &path, &branch, &content, &message)
         })
         .await
         .map_err(|e| fatal(format!("the publish thread stopped: {e}")))??
@@ -200,10 +197,8 @@ async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), NodeError> {
 /// work tree, index and `HEAD` are not touched). A cloned one gets the
 /// branch in the clone and pushes it to the URL with the configured
 /// credentials.
-#[allow(clippy::too_many_arguments)]
 fn commit_and_push(
     env: &GraphEnv,
-    tenant: TenantId,
     repo: &Repository,
     base: &str,
     path: &str,
@@ -211,11 +206,7 @@ fn commit_and_push(
     content: &str,
     message: &str,
 ) -> Result<String, NodeError> {
-    let source = RepoSource::parse(&repo.source).map_err(fatal)?;
-    let git_dir = match &source {
-        RepoSource::Local(path) => path.clone(),
-        RepoSource::Url(_) => env.repository_dir(tenant, repo.id).join("checkout"),
-    };
+    let (source, git_dir) = repository_git_dir(&env.repos_dir, repo).map_err(fatal)?;
     let git = GitRepo::new(&git_dir);
     if !git.is_repository() {
         return Err(fatal(format!(

@@ -105,6 +105,11 @@ pub struct KnowledgeConfig {
     #[arg(long, env = "MORNINGAI_ALLOW_LOCAL_REPOSITORIES", action = clap::ArgAction::Set)]
     pub allow_local_repositories: Option<bool>,
 
+    /// Directories a local repository (or `file://` URL) must be inside,
+    /// comma-separated; unset: anywhere, when local repositories are allowed.
+    #[arg(long, env = "MORNINGAI_LOCAL_REPOSITORY_ROOTS", value_delimiter = ',')]
+    pub local_repository_roots: Vec<PathBuf>,
+
     /// The forge's REST API for pull requests: GitHub's, a GitHub
     /// Enterprise `https://host/api/v3`, or a Gitea-compatible one.
     #[arg(
@@ -140,6 +145,7 @@ impl std::fmt::Debug for KnowledgeConfig {
             .field("git_token_hosts", &self.git_token_hosts)
             .field("repos_dir", &self.repos_dir)
             .field("allow_local_repositories", &self.allow_local_repositories)
+            .field("local_repository_roots", &self.local_repository_roots)
             .field("forge_api_url", &self.forge_api_url)
             .field("forge_token", &self.forge_token.as_ref().map(|_| "***"))
             .field("publish_path", &self.publish_path)

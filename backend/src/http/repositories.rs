@@ -187,7 +187,11 @@ async fn create_repository(
 ) -> ApiResult<(StatusCode, Json<RepositoryCreated>)> {
     let ctx = auth.require(Role::Member)?;
     let name = valid_name(&req.name)?;
-    let source = valid_source(&req.source, state.config.allow_local_repositories()).await?;
+    let local = state
+        .config
+        .allow_local_repositories()
+        .then_some(state.config.knowledge.local_repository_roots.as_slice());
+    let source = valid_source(&req.source, local).await?;
     let repo = state
         .store
         .create_repository(ctx, &NewRepository { name, source })
@@ -385,7 +389,10 @@ fn valid_name(name: &str) -> ApiResult<String> {
 
 /// Checks a source and returns it as stored: a URL without credentials, or
 /// a directory's canonical path.
-async fn valid_source(source: &str, allow_local: bool) -> ApiResult<String> {
+/// `local`: `None` when directories on the server are refused, else the
+/// roots they must be inside (empty: anywhere).
+async fn valid_source(source: &str, local: Option<&[std::path::PathBuf]>) -> ApiResult<String> {
+    let allow_local = local.is_some();
     let source = source.trim();
     if source.is_empty() || source.len() > SOURCE_MAX || source.chars().any(char::is_control) {
         return Err(ApiError::validation(
@@ -428,33 +435,62 @@ async fn valid_source(source: &str, allow_local: bool) -> ApiResult<String> {
             {
                 return Err(ApiError::validation("source", "the URL names no host"));
             }
+            if scheme.as_deref() == Some("file") {
+                let path = url.split_once("://").map_or("", |(_, p)| p);
+                local_directory(std::path::Path::new(path), local.unwrap_or_default()).await?;
+            }
             Ok(url)
         }
         RepoSource::Local(path) => {
             if !allow_local {
                 return Err(refused_local());
             }
-            let canonical = tokio::fs::canonicalize(&path).await.map_err(|_| {
-                ApiError::validation(
-                    "source",
-                    format!("{} is not a directory on the server", path.display()),
-                )
-            })?;
-            if !tokio::fs::metadata(&canonical)
-                .await
-                .is_ok_and(|m| m.is_dir())
-            {
-                return Err(ApiError::validation(
-                    "source",
-                    format!("{} is not a directory on the server", path.display()),
-                ));
-            }
+            let canonical = local_directory(&path, local.unwrap_or_default()).await?;
             canonical
                 .to_str()
                 .map(str::to_owned)
                 .ok_or_else(|| ApiError::validation("source", "the path is not valid UTF-8"))
         }
     }
+}
+
+/// The canonical form of a directory on the server, which must be inside one
+/// of `roots` (when there are any): symbolic links and `..` cannot lead out.
+async fn local_directory(
+    path: &std::path::Path,
+    roots: &[std::path::PathBuf],
+) -> ApiResult<std::path::PathBuf> {
+    let canonical = tokio::fs::canonicalize(path).await.map_err(|_| {
+        ApiError::validation(
+            "source",
+            format!("{} is not a directory on the server", path.display()),
+        )
+    })?;
+    if !tokio::fs::metadata(&canonical)
+        .await
+        .is_ok_and(|m| m.is_dir())
+    {
+        return Err(ApiError::validation(
+            "source",
+            format!("{} is not a directory on the server", path.display()),
+        ));
+    }
+    let mut inside = roots.is_empty();
+    for root in roots {
+        if let Ok(root) = tokio::fs::canonicalize(root).await {
+            inside |= canonical.starts_with(root);
+        }
+    }
+    if !inside {
+        return Err(ApiError::validation(
+                "source",
+                format!(
+                    "{} is outside the directories this server indexes (MORNINGAI_LOCAL_REPOSITORY_ROOTS)",
+                    path.display()
+                ),
+            ));
+    }
+    Ok(canonical)
 }
 
 /// A URL without its secrets: no user information at all for HTTP(S) (the
@@ -512,20 +548,24 @@ mod tests {
     #[tokio::test]
     async fn sources_are_checked() {
         assert_eq!(
-            valid_source(" https://u:p@github.com/a/b.git ", false)
+            valid_source(" https://u:p@github.com/a/b.git ", None)
                 .await
                 .unwrap(),
             "https://github.com/a/b.git"
         );
-        assert!(valid_source("git@github.com:a/b.git", false).await.is_ok());
-        assert!(valid_source("file:///tmp/x", false).await.is_err());
-        assert!(valid_source("file:///tmp/x", true).await.is_ok());
-        assert!(valid_source("ftp://example.com/x", true).await.is_err());
-        assert!(valid_source("https:///x", true).await.is_err());
-        assert!(valid_source("/", false).await.is_err());
-        assert!(valid_source("/definitely/not/here", true).await.is_err());
+        assert!(valid_source("git@github.com:a/b.git", None).await.is_ok());
+        assert!(valid_source("file:///tmp/x", None).await.is_err());
+        assert!(valid_source("file:///tmp", Some(&[])).await.is_ok());
+        assert!(valid_source("ftp://example.com/x", Some(&[]))
+            .await
+            .is_err());
+        assert!(valid_source("https:///x", Some(&[])).await.is_err());
+        assert!(valid_source("/", None).await.is_err());
+        assert!(valid_source("/definitely/not/here", Some(&[]))
+            .await
+            .is_err());
         let dir = std::env::temp_dir();
-        assert!(valid_source(dir.to_str().unwrap(), true).await.is_ok());
-        assert!(valid_source("", true).await.is_err());
+        assert!(valid_source(dir.to_str().unwrap(), Some(&[])).await.is_ok());
+        assert!(valid_source("", Some(&[])).await.is_err());
     }
 }

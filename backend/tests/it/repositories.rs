@@ -54,6 +54,59 @@ async fn local_directories_are_refused_unless_allowed() {
     }
 }
 
+/// With roots configured, a directory (or `file://` URL) outside them is
+/// refused, also through a symbolic link or `..`; one inside is accepted.
+#[tokio::test]
+async fn local_directories_must_be_inside_the_configured_roots() {
+    let inside = Fixture::new();
+    let outside = Fixture::new();
+    let root = inside
+        .path()
+        .parent()
+        .unwrap()
+        .join(format!("morningai-root-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&root).unwrap();
+    let repo = root.join("repo");
+    std::fs::rename(inside.path(), &repo).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+    let roots = vec![root.clone()];
+    let app = TestApp::sqlite_with(move |c| {
+        c.knowledge.allow_local_repositories = Some(true);
+        c.knowledge.local_repository_roots = roots;
+    })
+    .await;
+    let owner = app.signup("o@example.com", "Org").await;
+    for (i, source) in [
+        outside.path().display().to_string(),
+        format!("file://{}", outside.path().display()),
+        root.join("link").display().to_string(),
+        format!(
+            "{}/repo/../../{}",
+            root.display(),
+            outside.path().file_name().unwrap().to_str().unwrap()
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, body) = register(&app, &owner, &format!("out{i}"), source).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("MORNINGAI_LOCAL_REPOSITORY_ROOTS"),
+            "{source}: {message}"
+        );
+    }
+    let (status, body) = register(&app, &owner, "inside", repo.to_str().unwrap()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 const TOKEN: &str = "ghp_configuredsecrettoken0123456789";
 const URL_SECRET: &str = "urlsecretpassword0123";
 

@@ -108,7 +108,7 @@ const DEPLOY_MD: &str =
 const QUESTION: &str = "What is the system architecture?";
 
 /// Runs git in `dir`, panicking with its output on failure.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -130,10 +130,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A directory removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub(crate) fn new() -> TempDir {
         let dir = std::env::temp_dir().join(format!("morningai-doc-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -232,14 +232,14 @@ impl Fixture {
 
 /// A test double for the model: answers every section with `write(prompt)`
 /// and keeps the prompts it was sent.
-struct ScriptedModel {
+pub(crate) struct ScriptedModel {
     name: &'static str,
     write: fn(&str) -> String,
-    prompts: Mutex<Vec<String>>,
+    pub(crate) prompts: Mutex<Vec<String>>,
 }
 
 impl ScriptedModel {
-    fn new(name: &'static str, write: fn(&str) -> String) -> ScriptedModel {
+    pub(crate) fn new(name: &'static str, write: fn(&str) -> String) -> ScriptedModel {
         ScriptedModel {
             name,
             write,
@@ -281,7 +281,7 @@ impl ChatModel for ScriptedModel {
 }
 
 /// `(path, start, end)` of each `[n] path:La-Lb` evidence header of a prompt.
-fn evidence_headers(prompt: &str) -> Vec<(String, usize, usize)> {
+pub(crate) fn evidence_headers(prompt: &str) -> Vec<(String, usize, usize)> {
     prompt
         .lines()
         .filter(|l| l.starts_with('['))
@@ -295,7 +295,7 @@ fn evidence_headers(prompt: &str) -> Vec<(String, usize, usize)> {
 }
 
 /// Good prose: real paths, one citation by evidence number and one written out.
-fn good_prose(prompt: &str) -> String {
+pub(crate) fn good_prose(prompt: &str) -> String {
     let evidence = evidence_headers(prompt);
     let Some((path, start, end)) = evidence.first() else {
         return "Nothing to add.".into();

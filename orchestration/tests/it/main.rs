@@ -28,6 +28,7 @@ macro_rules! both_stores {
     };
 }
 
+mod architecture;
 mod doc;
 mod ledger;
 mod models;

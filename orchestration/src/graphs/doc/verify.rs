@@ -81,6 +81,39 @@ const MORE_TECHNOLOGIES: &[(&str, &str)] = &[
     ("Firebase", "Firebase"),
 ];
 
+/// Technologies recognised in any case (`a redis queue`, `an rq worker`):
+/// product names that are not English words, as (word, canonical name in
+/// the facts). The knowledge verifier and [`MORE_TECHNOLOGIES`] only match
+/// the usual spelling, which let a model name an absent service in lower
+/// case. Only whole words outside code spans count, so identifiers and
+/// paths such as `REDIS_URL`, `bench/rq/` or `redis.conf` do not.
+const ANY_CASE_TECHNOLOGIES: &[(&str, &str)] = &[
+    ("redis", "Redis"),
+    ("rq", "RQ"),
+    ("celery", "Celery"),
+    ("bullmq", "BullMQ"),
+    ("sidekiq", "Sidekiq"),
+    ("rabbitmq", "RabbitMQ"),
+    ("kafka", "Kafka"),
+    ("postgresql", "PostgreSQL"),
+    ("postgres", "PostgreSQL"),
+    ("mysql", "MySQL"),
+    ("mariadb", "MariaDB"),
+    ("mongodb", "MongoDB"),
+    ("mongo", "MongoDB"),
+    ("sqlite", "SQLite"),
+    ("memcached", "Memcached"),
+    ("elasticsearch", "Elasticsearch"),
+    ("dynamodb", "DynamoDB"),
+    ("kubernetes", "Kubernetes"),
+    ("k8s", "Kubernetes"),
+    ("supabase", "Supabase"),
+    ("firebase", "Firebase"),
+    ("heroku", "Heroku"),
+    ("valkey", "Valkey"),
+    ("minio", "MinIO"),
+];
+
 /// Checks `markdown` claim by claim; returns the document with what did not
 /// check out removed, and the report.
 pub fn verify(markdown: &str, index: &RepoIndex) -> Result<(String, VerificationReport), DocError> {
@@ -93,11 +126,8 @@ pub fn verify(markdown: &str, index: &RepoIndex) -> Result<(String, Verification
                 // A label is code's, but check it like prose: it could name anything.
                 let label = index.verify_prose(&prefix)?;
                 report.absorb(&label);
-                let label_issues = label
-                    .issues
-                    .into_iter()
-                    .chain(technology_issues(&prefix, index))
-                    .collect::<Vec<_>>();
+                let mut label_issues = label.issues;
+                add_issues(&mut label_issues, technology_issues(&prefix, index));
                 if !label_issues.is_empty() {
                     report.claims_checked += 1;
                     remove(
@@ -134,7 +164,7 @@ fn check_claim(
     let prose = index.verify_prose(sentence)?;
     report.absorb(&prose);
     let mut issues = prose.issues;
-    issues.extend(technology_issues(sentence, index));
+    add_issues(&mut issues, technology_issues(sentence, index));
     let cited = is_cited(sentence);
     if issues.is_empty() {
         if cited {
@@ -223,24 +253,61 @@ fn rewrite(sentence: &str, issues: &[ProseIssue]) -> Option<String> {
 }
 
 /// Named technologies the repository's facts do not show, beyond the
-/// knowledge verifier's list.
+/// knowledge verifier's list (and its spelling).
 fn technology_issues(text: &str, index: &RepoIndex) -> Vec<ProseIssue> {
     let facts = index.facts();
     let mut issues: Vec<ProseIssue> = Vec::new();
-    for (word, canonical) in MORE_TECHNOLOGIES {
-        if contains_word(text, word)
-            && !facts.uses(canonical)
-            && !issues.iter().any(
-                |i| matches!(i, ProseIssue::UnusedTechnology { name, .. } if name == canonical),
-            )
-        {
-            issues.push(ProseIssue::UnusedTechnology {
-                name: canonical.to_string(),
-                mention: word.to_string(),
-            });
+    let mentions = MORE_TECHNOLOGIES
+        .iter()
+        .filter(|(word, _)| contains_word(text, word))
+        .map(|(word, canonical)| (*word, *canonical))
+        .chain(plain_words(text).filter_map(|word| {
+            ANY_CASE_TECHNOLOGIES
+                .iter()
+                .find(|(known, _)| word.eq_ignore_ascii_case(known))
+                .map(|(_, canonical)| (word, *canonical))
+        }));
+    for (mention, canonical) in mentions {
+        if !facts.uses(canonical) {
+            add_issues(
+                &mut issues,
+                vec![ProseIssue::UnusedTechnology {
+                    name: canonical.to_string(),
+                    mention: mention.to_string(),
+                }],
+            );
         }
     }
     issues
+}
+
+/// Adds `more` to `issues`, one unused technology per name (the knowledge
+/// verifier may have reported it already).
+fn add_issues(issues: &mut Vec<ProseIssue>, more: Vec<ProseIssue>) {
+    for issue in more {
+        let known = match &issue {
+            ProseIssue::UnusedTechnology { name, .. } => issues
+                .iter()
+                .any(|i| matches!(i, ProseIssue::UnusedTechnology { name: n, .. } if n == name)),
+            _ => false,
+        };
+        if !known {
+            issues.push(issue);
+        }
+    }
+}
+
+/// The words of `text` outside code spans: split at anything but letters,
+/// digits, `_`, `.` and `/` (so `REDIS_URL` and `bench/rq/` stay whole and
+/// `redis-backed` does not), without a sentence's closing dot.
+fn plain_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split('`')
+        .step_by(2)
+        .flat_map(|part| {
+            part.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '/')))
+        })
+        .map(|word| word.trim_end_matches('.'))
+        .filter(|word| !word.is_empty())
 }
 
 fn contains_word(text: &str, word: &str) -> bool {
@@ -433,6 +500,24 @@ mod tests {
             sentences("Rust (1 file, e.g. `x.rs`). Go."),
             vec!["Rust (1 file, e.g. `x.rs`).", "Go."]
         );
+    }
+
+    #[test]
+    fn plain_words_skip_code_spans_paths_and_identifiers() {
+        let words: Vec<&str> = plain_words(
+            "Jobs go to an rq worker over a redis-backed queue (`REDIS_URL`, `rq/x.py`). \
+             See bench/rq/ and REDIS_URL in redis.conf, then Redis.",
+        )
+        .collect();
+        assert!(
+            words.contains(&"rq") && words.contains(&"redis"),
+            "{words:?}"
+        );
+        assert!(words.contains(&"Redis"), "{words:?}");
+        for whole in ["bench/rq/", "REDIS_URL", "redis.conf"] {
+            assert!(words.contains(&whole), "{whole}: {words:?}");
+        }
+        assert!(!words.iter().any(|w| w.contains("rq/x.py")), "{words:?}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 let server;
 let userDataDir;
 let fixtureDir; // a small git repository to index
+let docFixtureDir; // a small Rust project to ask questions about
 let context; // Ada, of Acme: the persistent context of a fresh profile
 let other; // Bob, of Globex: an isolated context (own cookies) on a phone, in dark mode
 const pageErrors = [];
@@ -76,10 +77,21 @@ before(async () => {
   fixtureDir = mkdtempSync(join(tmpdir(), 'morningai-fixture-'));
   writeFileSync(join(fixtureDir, 'README.md'), '# Fixture\n\nA tiny repository for the browser suite.\n');
   writeFileSync(join(fixtureDir, 'lib.rs'), 'pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n');
-  const git = (...args) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd: fixtureDir, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-qm', 'fixture');
+  const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', ...args], { cwd, stdio: 'ignore' });
+  git(fixtureDir, 'init', '-q');
+  git(fixtureDir, 'add', '.');
+  git(fixtureDir, 'commit', '-qm', 'fixture');
+  docFixtureDir = mkdtempSync(join(tmpdir(), 'morningai-shop-'));
+  mkdirSync(join(docFixtureDir, 'src'));
+  writeFileSync(join(docFixtureDir, 'Cargo.toml'), '[package]\nname = "shop"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\naxum = "0.8"\n');
+  writeFileSync(
+    join(docFixtureDir, 'src/main.rs'),
+    'fn main() {\n    println!("{}", greet("world"));\n}\n\npub fn greet(name: &str) -> String {\n    format!("hello {name}")\n}\n',
+  );
+  writeFileSync(join(docFixtureDir, 'README.md'), '# Shop\n\nA small web shop.\n\n## Usage\n\nRun it with cargo run.\n');
+  git(docFixtureDir, 'init', '-q');
+  git(docFixtureDir, 'add', '.');
+  git(docFixtureDir, 'commit', '-qm', 'shop');
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -97,6 +109,7 @@ after(async () => {
   await context?.close().catch(() => {});
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   if (fixtureDir) rmSync(fixtureDir, { recursive: true, force: true });
+  if (docFixtureDir) rmSync(docFixtureDir, { recursive: true, force: true });
   await server?.stop();
 });
 
@@ -107,8 +120,11 @@ describe('dashboard', { concurrency: false }, () => {
     await page.goto(`${server.base}/`);
     await page.waitForURL('**/login');
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
-    await page.getByText('the first sign-up creates your organisation').waitFor();
-    await shot(page, '01-login');
+    // A new instance says that the first sign-up sets it up.
+    const hint = page.getByRole('region', { name: 'This is a new MorningAI instance' });
+    await hint.getByText('The first sign-up creates your organisation').waitFor();
+    await hint.getByRole('link', { name: 'Create the first account' }).waitFor();
+    await shot(page, '01-login-first-run');
 
     await page.getByRole('link', { name: 'Create an account' }).click();
     await page.waitForURL('**/signup');
@@ -118,6 +134,7 @@ describe('dashboard', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.getByText('No tasks yet').waitFor();
+    await page.getByText('No documents yet').waitFor();
     await shot(page, '02-overview-empty');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
@@ -339,6 +356,148 @@ describe('dashboard', { concurrency: false }, () => {
     await nav.getByRole('link', { name: 'Overview' }).click();
     await page.getByTestId('spend-cap').filter({ hasText: 'of $5.00' }).waitFor();
     await page.getByRole('meter', { name: 'Daily budget spent' }).waitFor();
+  });
+
+  test('documents: ask a question, watch the task, read the document, follow a citation, compare versions', { timeout: 240_000 }, async () => {
+    const page = context.pages()[0];
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('heading', { name: 'Documents', level: 1 }).waitFor();
+    await page.getByText('No documents yet').waitFor();
+    await page.getByRole('link', { name: 'Add a repository' }).waitFor();
+    await shot(page, '14-documents-empty');
+
+    // A repository to ask about; once ready its page offers the question form.
+    await nav.getByRole('link', { name: 'Repositories' }).click();
+    await page.getByLabel('Name').fill('shop');
+    await page.getByLabel('Source').fill(docFixtureDir);
+    await page.getByRole('button', { name: 'Add repository' }).click();
+    await page.waitForURL(/\/repositories\/[0-9a-f-]{36}$/);
+    const repoUrl = page.url();
+    const repoId = repoUrl.match(UUID)[0];
+    await heading(page).locator('[data-repo-status="ready"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Ask a question about this repository' }).waitFor();
+
+    // Ask from the documents page, picking the ready repository.
+    await nav.getByRole('link', { name: 'Documents' }).click();
+    await page.getByLabel('Repository', { exact: true }).selectOption({ label: 'shop' });
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await page.getByText('Write a question about the repository.').waitFor();
+    await page.getByLabel('Question').fill('What is the system architecture?');
+    await shot(page, '15-ask-a-question');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    const taskId = page.url().match(UUID)[0];
+    await page.locator('li[data-kind="node"]').first().waitFor();
+    await page.locator('li[data-kind="task.done"]').waitFor({ timeout: 120_000 });
+    await heading(page).locator('[data-status="done"]').waitFor();
+    const nodes = await page.locator('li[data-kind="node"] .font-mono.font-semibold').allTextContents();
+    for (const node of ['outline', 'retrieve', 'draft', 'verify', 'render', 'save']) assert.ok(nodes.includes(node), `${node} in ${nodes}`);
+    assert.ok(server.model.requests > 0, 'the doc task asked the stand-in model');
+    await shot(page, '16-doc-task-done');
+
+    // The document: Markdown, verification, evidence, the run that wrote it.
+    await page.getByRole('link', { name: 'Open document' }).click();
+    await page.waitForURL(/\/documents\/[0-9a-f-]{36}\?version=1$/);
+    const docUrl = page.url();
+    const docId = docUrl.match(UUID)[0];
+    const body = page.getByTestId('document-markdown');
+    await body.getByRole('heading', { level: 1, name: 'shop System Architecture' }).waitFor();
+    assert.equal(await page.getByTestId('document-version').textContent(), 'Version 1 of 1');
+    assert.match(await body.textContent(), /This part of the project is small and easy to follow/);
+    assert.ok(Number(await page.getByTestId('claims-checked').textContent()) > 0);
+    assert.ok((await page.getByRole('list', { name: 'Evidence' }).getByRole('listitem').count()) > 0);
+    assert.equal(await page.getByTestId('document-task-link').getAttribute('href'), `/tasks/${taskId}`);
+    await shot(page, '17-document');
+
+    // A citation opens the file view at the document's commit, its lines highlighted.
+    const citation = body.locator('a[data-citation]').first();
+    const cited = await citation.getAttribute('data-citation');
+    const [, citedPath, start, end] = cited.match(/^(.+):L(\d+)-L(\d+)$/);
+    await citation.click();
+    await page.waitForURL((url) => url.pathname === `/repositories/${repoId}/file` && url.hash === `#L${start}-L${end}`);
+    assert.equal(new URL(page.url()).searchParams.get('path'), citedPath);
+    await page.getByRole('heading', { level: 1, name: citedPath }).waitFor();
+    await page.locator('tr[data-highlighted]').first().waitFor();
+    const highlighted = await page.locator('tr[data-highlighted]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.line)));
+    const expected = [];
+    for (let n = Number(start); n <= Number(end); n++) expected.push(n);
+    assert.deepEqual(highlighted, expected);
+    assert.ok(await page.locator(`tr#L${start}`).isVisible());
+    await page.getByTestId('highlighted-range').getByText(`Lines ${start}–${end} highlighted.`).waitFor();
+    await shot(page, '18-file-view-cited-lines');
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.waitForURL(docUrl);
+
+    // Listed, and on the overview.
+    await nav.getByRole('link', { name: 'Documents' }).click();
+    const row = page.locator(`a[data-document-id="${docId}"]`);
+    await row.waitFor();
+    assert.match(await row.textContent(), /System Architecture.*What is the system architecture\?.*shop.*v1/);
+    await shot(page, '19-documents-list');
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('list', { name: 'Recent documents' }).locator(`a[data-document-id="${docId}"]`).waitFor();
+
+    // Asked again from the repository's page: version 2, compared with version 1.
+    await page.goto(repoUrl);
+    await page.getByLabel('Question').fill('What is the system architecture?');
+    await page.getByLabel('Ask me to approve before it is final').check();
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'Waiting for your approval' }).waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('li[data-kind="task.done"]').waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'Open document' }).click();
+    await page.waitForURL(`**/documents/${docId}?version=2`);
+    await page.getByTestId('document-version').filter({ hasText: 'Version 2 of 2' }).waitFor();
+    await page.getByRole('list', { name: 'Versions' }).locator('[data-version="1"]').waitFor();
+    await page.getByRole('link', { name: 'Changes' }).click();
+    await page.waitForURL(`**/documents/${docId}?version=2&compare=1`);
+    const changes = page.getByRole('table', { name: 'Changes from version 1 to 2' });
+    await changes.waitFor();
+    assert.ok((await changes.locator('tr[data-diff="added"]').count()) > 0);
+    assert.ok((await changes.locator('tr[data-diff="removed"]').count()) > 0);
+    await shot(page, '20-document-changes');
+
+    // On a phone, in dark mode: the panels stack under the document.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByRole('link', { name: 'Document', exact: true }).click();
+    await page.getByTestId('document-markdown').getByRole('heading', { level: 1 }).waitFor();
+    await shot(page, '20a-document-phone-dark');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Another tenant sees none of it: no documents, a not-found page, no file.
+    const bob = await other.newPage();
+    watchErrors(bob, 'bob');
+    await bob.goto(`${server.base}/documents`);
+    await bob.getByRole('heading', { name: 'Documents', level: 1 }).waitFor();
+    await bob.getByText('No documents yet').waitFor();
+    await bob.goto(docUrl);
+    const alert = bob.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Not found.*document not found/);
+    await bob.getByRole('link', { name: 'Back to documents' }).waitFor();
+    await shot(bob, '21-other-tenant-document-not-found');
+    const seen = await bob.evaluate(
+      async ({ docId, repoId, path }) => {
+        const list = await (await fetch('/api/documents')).json();
+        const one = await fetch(`/api/documents/${docId}`);
+        const file = await fetch(`/api/repositories/${repoId}/file?path=${encodeURIComponent(path)}`);
+        return { count: list.documents.length, document: one.status, file: file.status };
+      },
+      { docId, repoId, path: citedPath },
+    );
+    assert.deepEqual(seen, { count: 0, document: 404, file: 404 });
+    await bob.close();
+
+    // Delete it: back on the list, which is empty again.
+    await page.goto(docUrl);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete this document' }).click();
+    await page.waitForURL(/\/documents$/);
+    await page.getByText('No documents yet').waitFor();
   });
 
   test('no script errors in any page', () => {

@@ -25,10 +25,21 @@ export type Budgets = Schemas['BudgetsBody'];
 export type UpdateBudgets = Schemas['UpdateBudgetsRequest'];
 export type Repository = Schemas['Repository'];
 export type RepositoryStatus = Schemas['RepositoryStatus'];
+export type TaskCounts = Schemas['TaskCounts'];
+export type Document = Schemas['Document'];
+export type DocumentPage = Schemas['DocumentPage'];
+export type DocumentVersion = Schemas['DocumentVersion'];
+export type DocumentVersionInfo = Schemas['DocumentVersionInfo'];
+export type DocumentWithVersion = Schemas['DocumentWithVersion'];
+export type VersionDiff = Schemas['VersionDiff'];
+export type Publication = Schemas['Publication'];
+export type RepositoryFile = Schemas['RepositoryFile'];
+export type FileQuery = paths['/api/repositories/{id}/file']['get']['parameters']['query'];
 
 export type TasksQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
 export type UsageQuery = NonNullable<paths['/api/usage']['get']['parameters']['query']>;
 export type ApprovalsQuery = NonNullable<paths['/api/approvals']['get']['parameters']['query']>;
+export type DocumentsQuery = NonNullable<paths['/api/documents']['get']['parameters']['query']>;
 
 /** A failed call: the API's `{"error":{"code","message"}}`, or what went wrong on the way. */
 export class ApiError extends Error {
@@ -178,6 +189,7 @@ const id = (value: string) => encodeURIComponent(value);
 export const api = {
   auth: {
     me: () => request<Me>('GET', '/api/auth/me'),
+    setup: (signal?: AbortSignal) => request<Schemas['SetupStatus']>('GET', '/api/auth/setup', { signal }),
     signup: (body: Schemas['SignupRequest']) => request<SessionResponse>('POST', '/api/auth/signup', { body }),
     login: (body: Schemas['LoginRequest']) => request<SessionResponse>('POST', '/api/auth/login', { body }),
     logout: () => request<void>('POST', '/api/auth/logout'),
@@ -185,6 +197,7 @@ export const api = {
   tasks: {
     list: (query: TasksQuery = {}, signal?: AbortSignal) =>
       request<TaskPage>('GET', '/api/tasks', { query, signal }),
+    counts: (signal?: AbortSignal) => request<TaskCounts>('GET', '/api/tasks/counts', { signal }),
     get: (taskId: string, signal?: AbortSignal) => request<Task>('GET', `/api/tasks/${id(taskId)}`, { signal }),
     create: (body: Schemas['CreateTaskRequest']) =>
       request<Schemas['TaskAccepted']>('POST', '/api/tasks', { body }),
@@ -228,5 +241,20 @@ export const api = {
       request<Schemas['RepositoryCreated']>('POST', '/api/repositories', { body }),
     remove: (repoId: string) => request<void>('DELETE', `/api/repositories/${id(repoId)}`),
     index: (repoId: string) => request<Schemas['IndexAccepted']>('POST', `/api/repositories/${id(repoId)}/index`),
+    /** A file's text at `commit` (default: the indexed commit). */
+    file: (repoId: string, query: FileQuery, signal?: AbortSignal) =>
+      request<RepositoryFile>('GET', `/api/repositories/${id(repoId)}/file`, { query, signal }),
+  },
+  documents: {
+    list: (query: DocumentsQuery = {}, signal?: AbortSignal) =>
+      request<DocumentPage>('GET', '/api/documents', { query, signal }),
+    /** The document with one version (default: the latest). */
+    get: (docId: string, version?: number, signal?: AbortSignal) =>
+      request<DocumentWithVersion>('GET', `/api/documents/${id(docId)}`, { query: { version }, signal }),
+    versions: (docId: string, signal?: AbortSignal) =>
+      request<Schemas['VersionList']>('GET', `/api/documents/${id(docId)}/versions`, { signal }),
+    diff: (docId: string, from: number, to: number, signal?: AbortSignal) =>
+      request<VersionDiff>('GET', `/api/documents/${id(docId)}/diff`, { query: { from, to }, signal }),
+    remove: (docId: string) => request<void>('DELETE', `/api/documents/${id(docId)}`),
   },
 };

@@ -1,6 +1,7 @@
+import { Suspense } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
 import { Button, focusRing } from '../components/Button';
-import { ErrorNotice } from '../components/States';
+import { ErrorNotice, Loading } from '../components/States';
 import { useMe, useSession } from '../features/auth';
 import { useAction } from '../hooks/useAction';
 import { visibleNav } from './nav';
@@ -69,7 +70,10 @@ export function Layout() {
             <ErrorNotice error={signOut.error} />
           </div>
         )}
-        <Outlet />
+        {/* Pages loaded on first visit (documents, the file view) show this meanwhile. */}
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

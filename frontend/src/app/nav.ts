@@ -12,8 +12,7 @@ export interface NavEntry {
 export const NAV: readonly NavEntry[] = [
   { to: '/', label: 'Overview', enabled: true, end: true },
   { to: '/tasks', label: 'Tasks', enabled: true },
-  // Waiting on the docs agent's API.
-  { to: '/documents', label: 'Documents', enabled: false },
+  { to: '/documents', label: 'Documents', enabled: true },
   { to: '/repositories', label: 'Repositories', enabled: true },
   { to: '/usage', label: 'Usage', enabled: true },
   { to: '/settings', label: 'Settings', enabled: true },

@@ -1,6 +1,7 @@
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { LoginPage, RequireSession, SignupPage } from '../features/auth';
-import { RepositoriesPage, RepositoryPage } from '../features/repositories';
+import { DocumentPage, DocumentsPage, RepositoryDocuments } from '../features/documents';
+import { FilePage, RepositoriesPage, RepositoryPage } from '../features/repositories';
 import { SettingsPage } from '../features/settings';
 import { NewTaskPage, TaskPage, TasksPage } from '../features/tasks';
 import { UsagePage } from '../features/usage';
@@ -24,8 +25,14 @@ export const routes: RouteObject[] = [
       { path: 'tasks', element: <TasksPage /> },
       { path: 'tasks/new', element: <NewTaskPage /> },
       { path: 'tasks/:taskId', element: <TaskPage /> },
+      { path: 'documents', element: <DocumentsPage /> },
+      { path: 'documents/:docId', element: <DocumentPage /> },
       { path: 'repositories', element: <RepositoriesPage /> },
-      { path: 'repositories/:repoId', element: <RepositoryPage /> },
+      {
+        path: 'repositories/:repoId',
+        element: <RepositoryPage extra={(repository) => <RepositoryDocuments repository={repository} />} />,
+      },
+      { path: 'repositories/:repoId/file', element: <FilePage /> },
       { path: 'usage', element: <UsagePage /> },
       { path: 'settings/:tab?', element: <SettingsPage /> },
       { path: '*', element: <NotFoundPage /> },

@@ -54,12 +54,35 @@ export function TextField({
   );
 }
 
-export function TextArea({ label, hint, className = '', ...rest }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextArea({
+  label,
+  hint,
+  error,
+  mono = true,
+  className = '',
+  ...rest
+}: Common & {
+  /** What is wrong with the value, shown under it. */
+  error?: ReactNode;
+  /** A monospace font, for code and JSON (the default); prose turns it off. */
+  mono?: boolean;
+} & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const id = useId();
   return (
     <div className={className}>
       <Label htmlFor={id}>{label}</Label>
-      <textarea id={id} className={`${control} font-mono`} aria-describedby={hint ? `${id}-hint` : undefined} {...rest} />
+      <textarea
+        id={id}
+        className={`${control} ${mono ? 'font-mono' : ''} aria-invalid:border-red-500`}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(Boolean(error) && `${id}-error`, Boolean(hint) && `${id}-hint`)}
+        {...rest}
+      />
+      {error && (
+        <p id={`${id}-error`} className="mt-1 text-xs text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      )}
       {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
     </div>
   );
@@ -68,17 +91,29 @@ export function TextArea({ label, hint, className = '', ...rest }: Common & Text
 export function SelectField({
   label,
   hint,
+  error,
   className = '',
   children,
   ...rest
-}: Common & SelectHTMLAttributes<HTMLSelectElement>) {
+}: Common & { /** What is wrong with the choice, shown under it. */ error?: ReactNode } & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
   return (
     <div className={className}>
       <Label htmlFor={id}>{label}</Label>
-      <select id={id} className={control} aria-describedby={hint ? `${id}-hint` : undefined} {...rest}>
+      <select
+        id={id}
+        className={`${control} aria-invalid:border-red-500`}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(Boolean(error) && `${id}-error`, Boolean(hint) && `${id}-hint`)}
+        {...rest}
+      >
         {children}
       </select>
+      {error && (
+        <p id={`${id}-error`} className="mt-1 text-xs text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      )}
       {hint && <Hint id={`${id}-hint`}>{hint}</Hint>}
     </div>
   );

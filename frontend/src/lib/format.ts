@@ -47,6 +47,9 @@ export function formatDateTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** The first characters of a commit: enough to tell commits apart. */
+export const shortCommit = (commit: string | null | undefined): string => (commit ? commit.slice(0, 10) : '—');
+
 /** The first block of a UUID: enough to tell tasks apart in a list. */
 export function shortId(id: string): string {
   return id.split('-')[0] ?? id;

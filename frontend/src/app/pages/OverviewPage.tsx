@@ -5,7 +5,8 @@ import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { api } from '../../api/client';
 import { useMe } from '../../features/auth';
 import { SpendTodayCard } from '../../features/usage';
-import { COUNT_CAP, PendingApprovals, TaskList, useTaskCounts } from '../../features/tasks';
+import { RecentDocuments } from '../../features/documents';
+import { PendingApprovals, TaskList, useTaskCounts } from '../../features/tasks';
 import { useAsync } from '../../hooks/useAsync';
 import { humanize } from '../../lib/format';
 
@@ -17,14 +18,23 @@ export function OverviewPage() {
   return (
     <div className="space-y-5">
       <PageHeader title="Overview" subtitle={`${me.tenant.name}`} />
-      <Card title="Tasks by status">
+      <Card
+        title="Tasks by status"
+        actions={
+          counts.data && (
+            <span className="text-sm text-slate-500 dark:text-slate-400" data-testid="count-total">
+              {counts.data.total} in all
+            </span>
+          )
+        }
+      >
         {counts.error ? (
           <ErrorNotice error={counts.error} onRetry={counts.reload} />
         ) : !counts.data ? (
           <Loading />
         ) : (
           <ul className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label="Tasks by status">
-            {counts.data.map((c) => (
+            {counts.data.byStatus.map((c) => (
               <li key={c.status}>
                 <Link
                   to={`/tasks?status=${c.status}`}
@@ -33,16 +43,12 @@ export function OverviewPage() {
                 >
                   <span className="block text-2xl font-semibold tabular-nums" data-testid={`count-${c.status}`}>
                     {c.count}
-                    {c.more ? '+' : ''}
                   </span>
                   <span className="text-xs text-slate-500 capitalize dark:text-slate-400">{humanize(c.status)}</span>
                 </Link>
               </li>
             ))}
           </ul>
-        )}
-        {counts.data?.some((c) => c.more) && (
-          <p className="mt-2 text-xs text-slate-500">Counts stop at {COUNT_CAP}.</p>
         )}
       </Card>
       <div className="grid gap-5 lg:grid-cols-3">
@@ -71,6 +77,16 @@ export function OverviewPage() {
           )}
         </Card>
         <div className="space-y-5">
+          <Card
+            title="Recent documents"
+            actions={
+              <Link to="/documents" className={`text-sm text-amber-700 underline dark:text-amber-400 ${focusRing}`}>
+                All documents
+              </Link>
+            }
+          >
+            <RecentDocuments limit={5} />
+          </Card>
           <SpendTodayCard />
           <Card title="Waiting for approval">
             <PendingApprovals />

@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiError, json, mockFetch } from '../../test/fetchMock';
@@ -39,5 +39,29 @@ describe('LoginPage', () => {
     await screen.findByText('tasks page');
     expect(router.state.location.search).toBe('?status=done');
     await waitFor(() => expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ email: 'ada@example.com', password: 'correct horse' }));
+  });
+});
+
+describe('LoginPage on a new instance', () => {
+  it('says the first sign-up creates the organisation, with a link to sign up', async () => {
+    mockFetch({
+      'GET /api/auth/me': () => apiError(401, 'unauthenticated', 'authentication required'),
+      'GET /api/auth/setup': () => json(200, { first_run: true }),
+    });
+    renderAt('/login', [{ path: '/login', element: <LoginPage /> }]);
+    const hint = await screen.findByRole('region', { name: 'This is a new MorningAI instance' });
+    expect(hint).toHaveTextContent('The first sign-up creates your organisation and makes you its owner');
+    expect(within(hint).getByRole('link', { name: 'Create the first account' })).toHaveAttribute('href', '/signup');
+  });
+
+  it('shows no hint once someone has signed up', async () => {
+    const { calls } = mockFetch({
+      'GET /api/auth/me': () => apiError(401, 'unauthenticated', 'authentication required'),
+      'GET /api/auth/setup': () => json(200, { first_run: false }),
+    });
+    renderAt('/login', [{ path: '/login', element: <LoginPage /> }]);
+    await screen.findByRole('button', { name: 'Log in' });
+    await waitFor(() => expect(calls.some((c) => c.url === '/api/auth/setup')).toBe(true));
+    expect(screen.queryByText('This is a new MorningAI instance')).not.toBeInTheDocument();
   });
 });

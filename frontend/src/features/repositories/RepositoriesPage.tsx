@@ -4,12 +4,12 @@ import { focusRing } from '../../components/Button';
 import { Card, PageHeader } from '../../components/Card';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { useAsync } from '../../hooks/useAsync';
-import { formatRelative } from '../../lib/format';
+import { formatRelative, shortCommit } from '../../lib/format';
 import { atLeast } from '../../lib/roles';
 import { useMe } from '../auth/session';
 import { AddRepositoryForm } from './AddRepositoryForm';
 import { RepoStatusBadge } from './RepoStatus';
-import { progressText, shortCommit } from './repo';
+import { progressText } from './repo';
 import { usePollWhile } from './usePollWhile';
 
 /** The tenant's repositories: their index status and counts, and a form to add one. */

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api } from '../../api/client';
+import { api, type Repository } from '../../api/client';
 import { Button, focusRing } from '../../components/Button';
 import { Card, PageHeader } from '../../components/Card';
 import { ConfirmButton } from '../../components/ConfirmButton';
@@ -26,8 +26,11 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
 
 const link = `text-amber-700 underline dark:text-amber-400 ${focusRing}`;
 
-/** One repository: where it comes from, how its index stands, re-index and delete. */
-export function RepositoryPage() {
+/**
+ * One repository: where it comes from, how its index stands, re-index and
+ * delete. `extra` is what other features show about it (composed by the app).
+ */
+export function RepositoryPage({ extra }: { extra?: (repository: Repository) => ReactNode }) {
   const { repoId = '' } = useParams();
   const me = useMe();
   const navigate = useNavigate();
@@ -110,6 +113,7 @@ export function RepositoryPage() {
           </div>
         </Card>
       )}
+      {extra?.(data)}
       <Card title="Details">
         <dl className="divide-y divide-slate-100 dark:divide-slate-800">
           <Row label={`Source (${sourceKind(data.source)})`}>

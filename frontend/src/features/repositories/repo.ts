@@ -7,5 +7,3 @@ export function progressText(repo: Repository): string | null {
   if (repo.progress_total <= 0) return 'starting…';
   return `${repo.progress_done} of ${repo.progress_total} files`;
 }
-
-export const shortCommit = (commit: string | null | undefined) => (commit ? commit.slice(0, 10) : '—');

@@ -14,6 +14,7 @@ import { atLeast } from '../../lib/roles';
 import { useMe } from '../auth/session';
 import { ApprovalPanel } from './ApprovalPanel';
 import { Checkpoints } from './Checkpoints';
+import { documentLink } from './documentLink';
 import { Timeline } from './Timeline';
 import { buildTimeline } from './timeline';
 import { useTaskEvents, type Connection } from './useTaskEvents';
@@ -85,6 +86,7 @@ export function TaskPage() {
   const t: Task = task.data;
   const final = isFinalStatus(t.status);
   const canAct = atLeast(me.role, 'member');
+  const writtenDocument = documentLink(t);
   return (
     <div className="space-y-5">
       <PageHeader
@@ -115,6 +117,22 @@ export function TaskPage() {
           </span>
         </Fact>
       </dl>
+
+      {writtenDocument && (
+        <div
+          role="status"
+          className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-950 dark:border-emerald-800 dark:bg-emerald-950/50 dark:text-emerald-100"
+        >
+          <p>The document is written and verified.</p>
+          <Link
+            to={writtenDocument}
+            data-testid="open-document"
+            className={`inline-flex min-h-9 items-center rounded-md bg-amber-600 px-3 py-1.5 font-medium text-white hover:bg-amber-700 dark:bg-amber-500 dark:text-slate-950 dark:hover:bg-amber-400 ${focusRing}`}
+          >
+            Open document
+          </Link>
+        </div>
+      )}
 
       {t.status === 'waiting_approval' && (
         <ApprovalPanel

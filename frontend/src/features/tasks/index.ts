@@ -4,4 +4,4 @@ export { PendingApprovals } from './PendingApprovals';
 export { TaskList } from './TaskList';
 export { TaskPage } from './TaskPage';
 export { TasksPage } from './TasksPage';
-export { COUNT_CAP, useTaskCounts } from './useTaskCounts';
+export { useTaskCounts } from './useTaskCounts';

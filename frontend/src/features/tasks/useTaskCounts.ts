@@ -2,25 +2,16 @@ import { api, type TaskStatus } from '../../api/client';
 import { useAsync } from '../../hooks/useAsync';
 import { TASK_STATUSES } from './statuses';
 
-/** Counts above this show as "200+": the API has no count endpoint, so a page is counted. */
-export const COUNT_CAP = 200;
-
 export interface StatusCount {
   status: TaskStatus;
   count: number;
-  /** More than `count` exist. */
-  more: boolean;
 }
 
+/** How many of the tenant's tasks are in each status (every status, 0 included), and in all. */
 export function useTaskCounts() {
-  return useAsync(
-    (signal) =>
-      Promise.all(
-        TASK_STATUSES.map(async (status): Promise<StatusCount> => {
-          const page = await api.tasks.list({ status, limit: COUNT_CAP }, signal);
-          return { status, count: page.tasks.length, more: Boolean(page.next_cursor) };
-        }),
-      ),
-    [],
-  );
+  return useAsync(async (signal) => {
+    const { counts, total } = await api.tasks.counts(signal);
+    const byStatus = TASK_STATUSES.map((status): StatusCount => ({ status, count: counts[status] ?? 0 }));
+    return { byStatus, total };
+  }, []);
 }

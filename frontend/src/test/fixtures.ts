@@ -1,0 +1,57 @@
+// API objects for tests, complete and overridable.
+import type { Document, DocumentVersion, Repository } from '../api/client';
+
+export const COMMIT = 'c0ffee'.padEnd(40, '0');
+
+export const repository = (over: Partial<Repository> = {}): Repository => ({
+  id: 'r1',
+  tenant_id: 't1',
+  name: 'backend',
+  source: '/srv/backend',
+  status: 'ready',
+  chunk_count: 10,
+  file_count: 3,
+  symbol_count: 4,
+  index_generation: 1,
+  progress_done: 0,
+  progress_total: 0,
+  indexed_commit: COMMIT,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+  ...over,
+});
+
+export const documentRow = (over: Partial<Document> = {}): Document => ({
+  id: 'd1',
+  tenant_id: 't1',
+  repository_id: 'r1',
+  repository: 'backend',
+  question: 'What is the system architecture?',
+  title: 'backend System Architecture',
+  slug: 'what-is-the-system-architecture',
+  latest_version: 1,
+  commit: COMMIT,
+  model: 'openai/gpt-test',
+  claims_checked: 12,
+  claims_removed: 3,
+  created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+  ...over,
+});
+
+export const documentVersion = (over: Partial<DocumentVersion> = {}): DocumentVersion => ({
+  document_id: 'd1',
+  version: 1,
+  commit: COMMIT,
+  task_id: '0190f0e0-0000-7000-8000-000000000001',
+  trace_id: '0190f0e0-0000-7000-8000-0000000000aa',
+  model: 'openai/gpt-test',
+  claims_checked: 12,
+  claims_removed: 3,
+  publication: null,
+  created_at: '2026-01-01T00:00:00Z',
+  markdown: '# backend System Architecture\n',
+  manifest: {},
+  report: {},
+  ...over,
+});

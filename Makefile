@@ -63,7 +63,8 @@ lint:
 # servers for the run. Compiled (bench profile = release) and the venv set up
 # first, so no database idles through the build. Then the embedded models
 # against llama.cpp on the same GGUF (bench/llamacpp/: llama-bench built from
-# source on first use), which needs no database.
+# source on first use), and indexing (a generated 20,000-file tree, this
+# repository, `morningai ask` end to end), which need no database.
 bench:
 	$(CARGO) bench -p morningai-backend --bench http --no-run
 	$(CARGO) bench -p morningai-queue --bench throughput --no-run
@@ -71,6 +72,7 @@ bench:
 	python3 bench/rq/bench.py --setup-only
 	$(SHELL) scripts/fetch-models.sh
 	$(CARGO) bench -p morningai-ai --bench local_models --no-run
+	$(CARGO) bench -p morningai-knowledge --bench index --no-run
 	python3 bench/llamacpp/bench.py --setup-only
 	@run='$(CARGO) bench -p morningai-backend --bench http && $(CARGO) bench -p morningai-queue --bench throughput && $(CARGO) bench -p morningai-orchestration --bench runtime && python3 bench/rq/bench.py'; \
 	echo "$$run"; \
@@ -80,6 +82,7 @@ bench:
 		$(SHELL) scripts/test-services.sh run -- $(SHELL) -euo pipefail -c "$$run"; \
 	fi
 	$(CARGO) bench -p morningai-ai --bench local_models
+	$(CARGO) bench -p morningai-knowledge --bench index
 
 migrate:
 	$(CARGO) run --bin morningai -- migrate

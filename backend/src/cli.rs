@@ -1,5 +1,7 @@
 //! The `morningai` command line.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 use crate::config::ModelConfig;
@@ -21,6 +23,36 @@ pub struct ChatArgs {
     /// Seed for sampling at a temperature above 0.
     #[arg(long)]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub models: ModelConfig,
+}
+
+/// Which repository `index` and `ask` read, and where its index is kept.
+#[derive(clap::Args)]
+pub struct IndexArgs {
+    /// The repository: a git work tree on this machine (its `HEAD` commit is
+    /// indexed) or a plain directory.
+    #[arg(long, value_name = "PATH")]
+    pub repo: PathBuf,
+    /// Where the index is kept (never inside the repository). Unset:
+    /// `<MORNINGAI_DATA_DIR>/indexes/<hash of the repository's path>`.
+    #[arg(long, value_name = "DIR")]
+    pub index_dir: Option<PathBuf>,
+    /// Folder for local state; default indexes are kept under it.
+    #[arg(long, env = "MORNINGAI_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct AskArgs {
+    /// What the document answers, e.g. "What is the system architecture?".
+    pub question: String,
+    /// Write the Markdown to FILE (and its evidence manifest to
+    /// `FILE.evidence.json`) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub index: IndexArgs,
     #[command(flatten)]
     pub models: ModelConfig,
 }
@@ -53,6 +85,11 @@ pub enum Command {
     /// Ask the configured chat model something and stream the answer
     /// (checks a set-up: the embedded model, or an OpenAI-compatible server).
     Chat(Box<ChatArgs>),
+    /// Index a repository on this machine (incrementally) and print what changed.
+    Index(IndexArgs),
+    /// Index a repository, then write a Markdown document answering a
+    /// question about it, every claim cited and checked, in this process.
+    Ask(Box<AskArgs>),
     /// Print the API's OpenAPI document (as served at `/api/openapi.json`).
     Openapi,
 }
@@ -85,6 +122,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chat(args) => {
             crate::telemetry::init_cli();
             crate::chat::run(*args).await
+        }
+        Command::Index(args) => {
+            crate::telemetry::init_cli();
+            crate::ask::index(args).await
+        }
+        Command::Ask(args) => {
+            crate::telemetry::init_cli();
+            crate::ask::ask(*args).await
         }
         Command::Openapi => {
             let doc = serde_json::to_string_pretty(&crate::http::openapi_document())?;

@@ -1,6 +1,7 @@
 //! MorningAI's backend: the axum HTTP API, authentication, and the `morningai`
 //! command (`serve`, `migrate`). Nothing imports this crate.
 
+pub mod ask;
 pub mod auth;
 pub mod chat;
 pub mod cli;

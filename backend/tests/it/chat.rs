@@ -138,7 +138,7 @@ async fn chat_with_an_unreachable_server_or_bad_input_fails_clearly() {
     );
 }
 
-fn local_model() -> PathBuf {
+pub(crate) fn local_model() -> PathBuf {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf");
     assert!(

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod ask;
 mod auth;
 mod chat;
 mod cli;

@@ -4,7 +4,7 @@
 //! Every fact line carries the `path:Lstart-Lend` that proves it, so the
 //! document's skeleton is true whatever the model later writes around it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use morningai_knowledge::{
     Component, Hit, RepoFacts, RepoIndex, SymbolKind, TechCategory, Technology,
@@ -349,9 +349,13 @@ fn overview(question: &str, facts: &RepoFacts) -> Section {
     if !frameworks.is_empty() {
         s.fact("Frameworks", tech_list(&dedup_by_name(frameworks)));
     }
-    let services: Vec<&Technology> = facts.services.iter().collect();
+    let (embedded, services): (Vec<&Technology>, Vec<&Technology>) =
+        facts.services.iter().partition(|t| runs_in_process(t));
     if !services.is_empty() {
         s.fact("Services", tech_list(&dedup_by_name(services)));
+    }
+    if !embedded.is_empty() {
+        s.fact("Embedded", tech_list(&dedup_by_name(embedded)));
     }
     let deployment: Vec<&Technology> = facts.deployment.iter().collect();
     if !deployment.is_empty() {
@@ -540,10 +544,42 @@ fn related_setting<'a>(service: &Technology, config: &'a [ConfigItem]) -> Option
         _ => &[],
     };
     let name = service.name.to_uppercase();
-    config
-        .iter()
-        .filter(|c| c.kind == "env")
-        .find(|c| c.name.contains(&name) || hints.iter().any(|h| c.name.contains(h)))
+    let envs = || config.iter().filter(|c| c.kind == "env");
+    // What points at a server is its address (`REDIS_URL`), not its key prefix.
+    let address = |c: &&ConfigItem| {
+        ["URL", "URI", "HOST", "ADDR", "DSN"]
+            .iter()
+            .any(|a| c.name.contains(a))
+    };
+    let named = || envs().filter(|c| c.name.contains(&name));
+    if let Some(found) = named().find(address).or_else(|| named().next()) {
+        return Some(found);
+    }
+    // A generic hint (`QUEUE`) only from code beside the manifest that
+    // declares the service: a benchmark's requirements.txt is not the app's.
+    let dir = service
+        .evidence
+        .path
+        .rsplit_once('/')
+        .map_or("", |(dir, _)| dir);
+    envs().find(|c| under(&c.path, dir) && hints.iter().any(|h| c.name.contains(h)))
+}
+
+/// Technologies that run inside the program (an embedded database, a search
+/// library, a job library over another server): listed, never "unreachable".
+fn runs_in_process(tech: &Technology) -> bool {
+    matches!(
+        tech.name.as_str(),
+        "SQLite"
+            | "Tantivy"
+            | "RQ"
+            | "Celery"
+            | "Sidekiq"
+            | "BullMQ"
+            | "LevelDB"
+            | "RocksDB"
+            | "DuckDB"
+    )
 }
 
 fn code_example(
@@ -668,7 +704,9 @@ fn troubleshooting(facts: &RepoFacts, config: &[ConfigItem], index: &RepoIndex) 
         SectionKind::Troubleshooting,
     );
     let mut covered = BTreeSet::new();
-    for service in dedup_by_name(facts.services.iter().collect()) {
+    // Only servers can be unreachable: an embedded store or a library cannot.
+    let servers = facts.services.iter().filter(|t| !runs_in_process(t));
+    for service in dedup_by_name(servers.collect()) {
         let mut text = format!(
             "check that the {} service declared at {} is running",
             service.name,
@@ -819,6 +857,7 @@ pub fn slug(text: &str) -> String {
 /// and kind.
 pub fn config_items(index: &RepoIndex) -> Result<Vec<ConfigItem>, DocError> {
     let mut items: Vec<ConfigItem> = Vec::new();
+    let mut test_lines: BTreeMap<String, Option<usize>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     let mut push = |items: &mut Vec<ConfigItem>, item: ConfigItem| {
         if seen.insert((item.name.clone(), item.kind.clone())) {
@@ -832,12 +871,16 @@ pub fn config_items(index: &RepoIndex) -> Result<Vec<ConfigItem>, DocError> {
         "config settings",
     ] {
         for hit in index.search(query, 30)? {
-            if !is_code(&hit.language) {
+            if !is_code(&hit.language) || is_test_path(&hit.path) {
                 continue;
             }
+            let tests_from = test_module_line(index, &hit.path, &mut test_lines)?;
             for (row, line) in hit.text.lines().enumerate() {
+                let at = hit.start_line + row;
+                if tests_from.is_some_and(|first| at >= first) {
+                    continue;
+                }
                 for name in env_reads(line) {
-                    let at = hit.start_line + row;
                     push(
                         &mut items,
                         ConfigItem {
@@ -931,6 +974,50 @@ pub fn config_items(index: &RepoIndex) -> Result<Vec<ConfigItem>, DocError> {
     };
     items.sort_by(|a, b| rank(&a.kind).cmp(&rank(&b.kind)).then_with(|| a.cmp(b)));
     Ok(items)
+}
+
+/// Test, benchmark and example code: what it reads from the environment is
+/// not the application's configuration.
+fn is_test_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.split('/').rev().skip(1).any(|dir| {
+        matches!(
+            dir,
+            "tests" | "test" | "benches" | "bench" | "e2e" | "examples" | "__tests__" | "fixtures"
+        )
+    }) || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.go")
+        || name.ends_with("_test.py")
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name == "conftest.py"
+        || matches!(
+            name.rsplit_once('.').map_or(name, |(stem, _)| stem),
+            "testing" | "test_utils" | "test_util" | "testutil" | "testutils"
+        )
+}
+
+/// The first line of a Rust file's `#[cfg(test)]` module (tests sit at the
+/// end of the file by convention), memoised per path.
+fn test_module_line(
+    index: &RepoIndex,
+    path: &str,
+    seen: &mut BTreeMap<String, Option<usize>>,
+) -> Result<Option<usize>, DocError> {
+    if !path.ends_with(".rs") {
+        return Ok(None);
+    }
+    if let Some(line) = seen.get(path) {
+        return Ok(*line);
+    }
+    let line = index.read_file(path)?.and_then(|bytes| {
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .position(|l| l.trim() == "#[cfg(test)]")
+            .map(|i| i + 1)
+    });
+    seen.insert(path.to_owned(), line);
+    Ok(line)
 }
 
 fn is_code(language: &str) -> bool {
@@ -1087,6 +1174,30 @@ mod tests {
         assert_eq!(env_assignment("  - key: SECRET").as_deref(), Some("SECRET"));
         assert_eq!(env_assignment("services:"), None);
         assert_eq!(env_assignment("FROM rust:1.85"), None);
+    }
+
+    #[test]
+    fn test_code_is_not_configuration() {
+        for path in [
+            "backend/tests/it/cli.rs",
+            "frontend/e2e/dashboard.test.mjs",
+            "ai/benches/local_models.rs",
+            "src/api/client.test.ts",
+            "pkg/server_test.go",
+            "app/test_views.py",
+            "store/src/testing.rs",
+            "bench/rq/bench.py",
+        ] {
+            assert!(is_test_path(path), "{path}");
+        }
+        for path in [
+            "backend/src/config.rs",
+            "app/settings.py",
+            "src/latest.ts",
+            "testing/README.md",
+        ] {
+            assert!(!is_test_path(path), "{path}");
+        }
     }
 
     #[test]

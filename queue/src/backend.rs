@@ -69,6 +69,21 @@ pub trait QueueBackend: Send + Sync + 'static {
 
     async fn renew_lease(&self, id: JobId, worker: &str, lease: Duration) -> QueueResult<bool>;
 
+    /// [`QueueBackend::finish`], then [`QueueBackend::claim`]: how a busy
+    /// worker moves on, in one round trip where the backend can. Returns
+    /// whether the job was finished and the next job.
+    async fn finish_and_claim(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: serde_json::Value,
+        queues: &[String],
+        lease: Duration,
+    ) -> QueueResult<(bool, Option<Job>)> {
+        let finished = self.finish(id, worker, result).await?;
+        Ok((finished, self.claim(queues, worker, lease).await?))
+    }
+
     /// Marks the job `finished` with its result, kept for the job's result TTL.
     async fn finish(&self, id: JobId, worker: &str, result: serde_json::Value)
         -> QueueResult<bool>;

@@ -68,6 +68,20 @@ impl QueueBackend for DatabaseQueue {
         Ok(self.store.finish_job(id, worker, &result, now_ms()).await?)
     }
 
+    async fn finish_and_claim(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: serde_json::Value,
+        queues: &[String],
+        lease: Duration,
+    ) -> QueueResult<(bool, Option<Job>)> {
+        Ok(self
+            .store
+            .finish_and_claim_job(id, worker, &result, queues, now_ms(), millis(lease))
+            .await?)
+    }
+
     async fn fail(
         &self,
         id: JobId,

@@ -160,32 +160,39 @@ end
 return tagged('created', id)
 "#;
 
+/// `claim_job(worker, now, lease expiry, promote batch, index of the first
+/// queue in ARGV)`: the claimed job's fields, or false.
+const CLAIM_FN: &str = r#"
+local function claim_job(worker, now, lease_until, batch, first_queue)
+  for i = first_queue, #ARGV do
+    local q = ARGV[i]
+    local sk = scheduled_key(q)
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, batch)) do
+      redis.call('ZREM', sk, id)
+      local f = redis.call('HMGET', job_key(id), 'priority', 'run_at_ms')
+      if f[1] then ready_add(q, f[1], f[2], id) end
+    end
+    local id = ready_pop(q)
+    while id do
+      local key = job_key(id)
+      local f = redis.call('HMGET', key, 'status', 'attempts')
+      if f[1] == 'queued' or f[1] == 'scheduled' then
+        redis.call('HSET', key, 'status', 'started', 'attempts', int(tonumber(f[2]) + 1),
+          'worker_id', worker, 'started_at_ms', now, 'lease_expires_ms', lease_until)
+        redis.call('ZADD', STARTED, lease_until, id)
+        return redis.call('HGETALL', key)
+      end
+      id = ready_pop(q) -- a stale entry; take the next
+    end
+  end
+  return false
+end
+"#;
+
 /// ARGV: prefix, worker, now, lease expiry, promote batch, queues... Returns
 /// the claimed job's fields, or nil.
 const CLAIM_LUA: &str = r#"
-local worker, now, lease_until, batch = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-for i = 6, #ARGV do
-  local q = ARGV[i]
-  local sk = scheduled_key(q)
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, batch)) do
-    redis.call('ZREM', sk, id)
-    local f = redis.call('HMGET', job_key(id), 'priority', 'run_at_ms')
-    if f[1] then ready_add(q, f[1], f[2], id) end
-  end
-  local id = ready_pop(q)
-  while id do
-    local key = job_key(id)
-    local f = redis.call('HMGET', key, 'status', 'attempts')
-    if f[1] == 'queued' or f[1] == 'scheduled' then
-      redis.call('HSET', key, 'status', 'started', 'attempts', int(tonumber(f[2]) + 1),
-        'worker_id', worker, 'started_at_ms', now, 'lease_expires_ms', lease_until)
-      redis.call('ZADD', STARTED, lease_until, id)
-      return redis.call('HGETALL', key)
-    end
-    id = ready_pop(q) -- a stale entry; take the next
-  end
-end
-return false
+return claim_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5], 6)
 "#;
 
 /// ARGV: prefix, id, worker, lease expiry. Returns 1 if renewed.
@@ -197,30 +204,46 @@ redis.call('ZADD', STARTED, lease_until, id)
 return 1
 "#;
 
-/// ARGV: prefix, id, worker, result JSON, now. Returns 1 if finished.
-const FINISH_LUA: &str = r#"
-local id, result, now = ARGV[2], ARGV[4], ARGV[5]
-local key = job_key(id)
-if not owned(key, ARGV[3]) then return 0 end
-local f = redis.call('HMGET', key, 'result_ttl_ms', 'tenant_id', 'idempotency_key')
-local ttl = tonumber(f[1])
-redis.call('ZREM', STARTED, id)
-if ttl <= 0 then
-  forget(id, f[2], f[3])
+/// `finish_job(id, worker, result JSON, now)`: 1 if finished.
+const FINISH_FN: &str = r#"
+local function finish_job(id, worker, result, now)
+  local key = job_key(id)
+  if not owned(key, worker) then return 0 end
+  local f = redis.call('HMGET', key, 'result_ttl_ms', 'tenant_id', 'idempotency_key')
+  local ttl = tonumber(f[1])
+  redis.call('ZREM', STARTED, id)
+  if ttl <= 0 then
+    forget(id, f[2], f[3])
+    return 1
+  end
+  -- Clamped to 2^53 ms (~285,000 years) so the numbers stay exact.
+  ttl = math.min(ttl, 2 ^ 53)
+  local expires = int(math.min(tonumber(now) + ttl, 2 ^ 53))
+  redis.call('HSET', key, 'status', 'finished', 'result', result, 'finished_at_ms', now,
+    'result_expires_ms', expires)
+  redis.call('HDEL', key, 'lease_expires_ms')
+  redis.call('PEXPIRE', key, int(ttl))
+  if f[3] and redis.call('GET', idem_key(f[3])) == id then redis.call('PEXPIRE', idem_key(f[3]), int(ttl)) end
+  local member = id
+  if f[2] then member = id .. ':' .. f[2] end
+  redis.call('ZADD', FINISHED, expires, member)
   return 1
 end
--- Clamped to 2^53 ms (~285,000 years) so the numbers stay exact.
-ttl = math.min(ttl, 2 ^ 53)
-local expires = int(math.min(tonumber(now) + ttl, 2 ^ 53))
-redis.call('HSET', key, 'status', 'finished', 'result', result, 'finished_at_ms', now,
-  'result_expires_ms', expires)
-redis.call('HDEL', key, 'lease_expires_ms')
-redis.call('PEXPIRE', key, int(ttl))
-if f[3] and redis.call('GET', idem_key(f[3])) == id then redis.call('PEXPIRE', idem_key(f[3]), int(ttl)) end
-local member = id
-if f[2] then member = id .. ':' .. f[2] end
-redis.call('ZADD', FINISHED, expires, member)
-return 1
+"#;
+
+/// ARGV: prefix, id, worker, result JSON, now. Returns 1 if finished.
+const FINISH_LUA: &str = r#"
+return finish_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+"#;
+
+/// ARGV: prefix, id, worker, result JSON, now, lease expiry, promote batch,
+/// queues... Returns {1 if finished else 0, the next job's fields...}.
+const FINISH_CLAIM_LUA: &str = r#"
+local finished = finish_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+local job = claim_job(ARGV[3], ARGV[5], ARGV[6], ARGV[7], 8)
+if not job then return {finished} end
+table.insert(job, 1, finished)
+return job
 "#;
 
 /// ARGV: prefix, id, worker, error, now, retry_at or ''. Returns 1 if recorded.
@@ -381,13 +404,14 @@ return {done, cursor, tostring(seen), found}
 "#;
 
 fn lua(body: &str) -> Script {
-    Script::new(&[LUA_LIB, body].concat())
+    Script::new(&[LUA_LIB, FINISH_FN, CLAIM_FN, body].concat())
 }
 
 static ENQUEUE: LazyLock<Script> = LazyLock::new(|| lua(ENQUEUE_LUA));
 static CLAIM: LazyLock<Script> = LazyLock::new(|| lua(CLAIM_LUA));
 static RENEW: LazyLock<Script> = LazyLock::new(|| lua(RENEW_LUA));
 static FINISH: LazyLock<Script> = LazyLock::new(|| lua(FINISH_LUA));
+static FINISH_CLAIM: LazyLock<Script> = LazyLock::new(|| lua(FINISH_CLAIM_LUA));
 static FAIL: LazyLock<Script> = LazyLock::new(|| lua(FAIL_LUA));
 static RELEASE: LazyLock<Script> = LazyLock::new(|| lua(RELEASE_LUA));
 static CANCEL: LazyLock<Script> = LazyLock::new(|| lua(CANCEL_LUA));
@@ -711,6 +735,47 @@ impl QueueBackend for RedisQueue {
             .invoke_async(&mut self.conn())
             .await?;
         Ok(finished == 1)
+    }
+
+    async fn finish_and_claim(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: serde_json::Value,
+        queues: &[String],
+        lease: Duration,
+    ) -> QueueResult<(bool, Option<Job>)> {
+        if queues.is_empty() {
+            return Ok((self.finish(id, worker, result).await?, None));
+        }
+        let result = serde_json::to_string(&result)
+            .map_err(|e| QueueError::Invalid(format!("result: {e}")))?;
+        let now = now_ms();
+        let reply: Value = FINISH_CLAIM
+            .prepare_invoke()
+            .arg(&self.prefix)
+            .arg(id.to_string())
+            .arg(worker)
+            .arg(result)
+            .arg(now)
+            .arg(now.saturating_add(millis(lease)))
+            .arg(PROMOTE_BATCH)
+            .arg(queues)
+            .invoke_async(&mut self.conn())
+            .await?;
+        let mut fields = array(reply)?;
+        if fields.is_empty() {
+            return Err(QueueError::Invalid(
+                "empty reply from finish-and-claim".into(),
+            ));
+        }
+        let finished = matches!(fields.remove(0), Value::Int(1));
+        let next = if fields.is_empty() {
+            None
+        } else {
+            Some(parse_job(fields)?)
+        };
+        Ok((finished, next))
     }
 
     async fn fail(

@@ -161,8 +161,13 @@ impl Worker {
                         running: running.clone(),
                         abort: abort.clone(),
                     };
+                    let stopping = shutdown.clone();
+                    // The slot keeps going while finishing a job hands it the next.
                     tasks.spawn(async move {
-                        run.execute(job).await;
+                        let mut next = Some(job);
+                        while let Some(job) = next.take() {
+                            next = run.execute(job, &stopping).await;
+                        }
                         drop(permit);
                     });
                     continue;
@@ -248,17 +253,24 @@ enum Outcome {
 }
 
 impl JobRun {
-    async fn execute(self, job: Job) {
+    /// Runs the job and records its outcome; returns the next job when
+    /// finishing it claimed one (the worker is not stopping).
+    async fn execute(&self, job: Job, stopping: &CancellationToken) -> Option<Job> {
         use tracing::Instrument;
         let id = job.id;
         let span = tracing::info_span!("job", job_id = %id, kind = %job.kind, queue = %job.queue, attempt = job.attempts);
-        async {
+        let next = async {
             let outcome = self.run_handler(job.clone()).await;
-            self.record(&job, outcome).await;
+            self.record(&job, outcome, stopping).await
         }
         .instrument(span)
         .await;
-        self.running.jobs.lock().expect("running set").remove(&id);
+        let mut running = self.running.jobs.lock().expect("running set");
+        running.remove(&id);
+        if let Some(next) = &next {
+            running.insert(next.id);
+        }
+        next
     }
 
     async fn run_handler(&self, job: Job) -> Outcome {
@@ -314,9 +326,61 @@ impl JobRun {
         outcome
     }
 
+    /// Records the outcome; a finished job's record also claims the next job
+    /// in the same round trip unless the worker is stopping.
+    async fn record(
+        &self,
+        job: &Job,
+        outcome: Outcome,
+        stopping: &CancellationToken,
+    ) -> Option<Job> {
+        if let Outcome::Finished(value) = &outcome {
+            if !stopping.is_cancelled() && !self.abort.is_cancelled() {
+                let moved_on = self
+                    .backend
+                    .finish_and_claim(
+                        job.id,
+                        &self.worker,
+                        value.clone(),
+                        &self.config.queues,
+                        self.config.lease,
+                    )
+                    .await;
+                match moved_on {
+                    Ok((finished, next)) => {
+                        if !finished {
+                            tracing::warn!(job_id = %job.id, "job was no longer ours when recording its outcome");
+                        }
+                        return match next {
+                            Some(next) if stopping.is_cancelled() => {
+                                self.give_back(&next).await;
+                                None
+                            }
+                            next => next,
+                        };
+                    }
+                    // Recorded the slow way below; a job claimed by a reply
+                    // that was lost is reclaimed when its lease expires.
+                    Err(e) => {
+                        tracing::warn!(job_id = %job.id, error = %e, "recording the outcome failed; retrying");
+                    }
+                }
+            }
+        }
+        self.record_outcome(job, outcome).await;
+        None
+    }
+
+    /// A job claimed as the worker began stopping goes straight back.
+    async fn give_back(&self, job: &Job) {
+        if let Err(e) = self.backend.release(job.id, &self.worker).await {
+            tracing::warn!(job_id = %job.id, error = %e, "could not give back a job claimed while stopping; its lease will expire");
+        }
+    }
+
     /// Records the outcome, retrying while the backend is unreachable (Redis
     /// restarting, a database failover) so a finished job is not run again.
-    async fn record(&self, job: &Job, outcome: Outcome) {
+    async fn record_outcome(&self, job: &Job, outcome: Outcome) {
         let mut wait = Duration::from_millis(50);
         for _ in 0..40 {
             let result = match &outcome {

@@ -127,6 +127,52 @@ macro_rules! impl_job_store {
             result
         }
 
+        async fn claim_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            queue: &str,
+            worker: &str,
+            now_ms: i64,
+            lease_ms: i64,
+        ) -> StoreResult<Option<Job>> {
+            let row = sqlx::query_as::<_, JobRow>(&format!(
+                "UPDATE jobs SET status = 'started', attempts = attempts + 1, worker_id = $2,
+                     started_at_ms = $3, lease_expires_ms = $4
+                 WHERE id = (SELECT id FROM jobs
+                             WHERE queue = $1 AND status IN ('queued', 'scheduled') AND run_at_ms <= $3
+                             ORDER BY priority DESC, run_at_ms, id LIMIT 1 {})
+                 RETURNING {JOB_COLUMNS}",
+                $lock
+            ))
+            .bind(queue)
+            .bind(worker)
+            .bind(now_ms)
+            .bind(now_ms + lease_ms)
+            .fetch_optional(&mut **tx)
+            .await?;
+            row.map(JobRow::into_domain).transpose()
+        }
+
+        async fn finish_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            id: JobId,
+            worker: &str,
+            result: &serde_json::Value,
+            now_ms: i64,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(
+                "UPDATE jobs SET status = 'finished', result = $3, finished_at_ms = $4,
+                     result_expires_ms = $4 + result_ttl_ms, lease_expires_ms = NULL
+                 WHERE id = $1 AND worker_id = $2 AND status = 'started'",
+            )
+            .bind(id.0)
+            .bind(worker)
+            .bind(Json(result))
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+
         #[async_trait]
         impl JobStore for $store {
             async fn enqueue_job(&self, job: &NewJob, now_ms: i64) -> StoreResult<(Job, bool)> {
@@ -152,24 +198,38 @@ macro_rules! impl_job_store {
                 now_ms: i64,
                 lease_ms: i64,
             ) -> StoreResult<Option<Job>> {
-                let mut tx = self.begin(Scope::jobs(JobScope::System).writing()).await?;
-                let row = sqlx::query_as::<_, JobRow>(&format!(
-                    "UPDATE jobs SET status = 'started', attempts = attempts + 1, worker_id = $2,
-                         started_at_ms = $3, lease_expires_ms = $4
-                     WHERE id = (SELECT id FROM jobs
-                                 WHERE queue = $1 AND status IN ('queued', 'scheduled') AND run_at_ms <= $3
-                                 ORDER BY priority DESC, run_at_ms, id LIMIT 1 {})
-                     RETURNING {JOB_COLUMNS}",
-                    $lock
-                ))
-                .bind(queue)
-                .bind(worker)
-                .bind(now_ms)
-                .bind(now_ms + lease_ms)
-                .fetch_optional(&mut *tx)
-                .await?;
+                // Relaxed: a claim lost in a crash puts the job back in its
+                // queue, which at-least-once delivery allows.
+                let mut tx = self
+                    .begin(Scope::jobs(JobScope::System).writing().relaxed())
+                    .await?;
+                let job = claim_in(&mut tx, queue, worker, now_ms, lease_ms).await?;
                 tx.commit().await?;
-                row.map(JobRow::into_domain).transpose()
+                Ok(job)
+            }
+
+            async fn finish_and_claim_job(
+                &self,
+                id: JobId,
+                worker: &str,
+                result: &serde_json::Value,
+                queues: &[String],
+                now_ms: i64,
+                lease_ms: i64,
+            ) -> StoreResult<(bool, Option<Job>)> {
+                let mut tx = self
+                    .begin(Scope::jobs(JobScope::System).writing().relaxed())
+                    .await?;
+                let finished = finish_in(&mut tx, id, worker, result, now_ms).await?;
+                let mut next = None;
+                for queue in queues {
+                    next = claim_in(&mut tx, queue, worker, now_ms, lease_ms).await?;
+                    if next.is_some() {
+                        break;
+                    }
+                }
+                tx.commit().await?;
+                Ok((finished, next))
             }
 
             async fn reap_expired_leases(&self, now_ms: i64) -> StoreResult<u64> {
@@ -211,20 +271,14 @@ macro_rules! impl_job_store {
                 result: &serde_json::Value,
                 now_ms: i64,
             ) -> StoreResult<bool> {
-                let mut tx = self.begin(Scope::jobs(JobScope::System).writing()).await?;
-                let done = sqlx::query(
-                    "UPDATE jobs SET status = 'finished', result = $3, finished_at_ms = $4,
-                         result_expires_ms = $4 + result_ttl_ms, lease_expires_ms = NULL
-                     WHERE id = $1 AND worker_id = $2 AND status = 'started'",
-                )
-                .bind(id.0)
-                .bind(worker)
-                .bind(Json(result))
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
+                // Relaxed: a finish lost in a crash runs the job again, which
+                // at-least-once delivery allows (handlers get the attempt).
+                let mut tx = self
+                    .begin(Scope::jobs(JobScope::System).writing().relaxed())
+                    .await?;
+                let finished = finish_in(&mut tx, id, worker, result, now_ms).await?;
                 tx.commit().await?;
-                Ok(done.rows_affected() == 1)
+                Ok(finished)
             }
 
             async fn fail_job(

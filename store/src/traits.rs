@@ -168,6 +168,18 @@ pub trait JobStore: Send + Sync {
     /// `failed` when no attempts are left. Returns how many.
     async fn reap_expired_leases(&self, now_ms: i64) -> StoreResult<u64>;
     async fn renew_lease(&self, id: JobId, worker: &str, until_ms: i64) -> StoreResult<bool>;
+    /// [`JobStore::finish_job`], then [`JobStore::claim_job`] on `queues` in
+    /// order, in one transaction: a worker's next job costs no extra round
+    /// trip. Returns whether the job was finished and the next job.
+    async fn finish_and_claim_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        result: &serde_json::Value,
+        queues: &[String],
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> StoreResult<(bool, Option<Job>)>;
     async fn finish_job(
         &self,
         id: JobId,

@@ -21,6 +21,7 @@ all_backends!(
     listing_and_counts_reflect_every_status,
     invalid_jobs_are_refused,
     worker_registry_lists_and_forgets,
+    finishing_hands_over_the_next_job,
 );
 
 fn job(queue: &str) -> NewJob {
@@ -510,4 +511,59 @@ async fn worker_registry_lists_and_forgets(f: Fixture) {
         .collect();
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert!(!ids.contains(&dead.id), "{ids:?}");
+}
+
+/// `finish_and_claim`: the job is finished and the next one claimed, by
+/// priority and queue order, as `finish` then `claim` would; a job no longer
+/// the worker's is not finished, yet the next job is still claimed.
+async fn finishing_hands_over_the_next_job(f: Fixture) {
+    let q = &f.queue;
+    let queues = ["high".to_string(), "low".to_string()];
+    let first = q.enqueue(job("low")).await.unwrap().job.id;
+    let claimed = q.claim(&queues, "w1", LEASE).await.unwrap().unwrap();
+    assert_eq!(claimed.id, first);
+    let mut urgent = job("low");
+    urgent.priority = 5;
+    let urgent = q.enqueue(urgent).await.unwrap().job.id;
+    let _later = q.enqueue(job("low")).await.unwrap().job.id;
+    let high = q.enqueue(job("high")).await.unwrap().job.id;
+
+    let (finished, next) = q
+        .finish_and_claim(first, "w1", json!({ "ok": true }), &queues, LEASE)
+        .await
+        .unwrap();
+    assert!(finished);
+    let done = f.get(first).await;
+    assert_eq!(done.status, JobStatus::Finished);
+    assert_eq!(done.result, Some(json!({ "ok": true })));
+    let next = next.unwrap();
+    assert_eq!(next.id, high, "the first queue comes first");
+    assert_eq!(
+        (next.status, next.attempts, next.worker_id.as_deref()),
+        (JobStatus::Started, 1, Some("w1"))
+    );
+
+    let (finished, next) = q
+        .finish_and_claim(high, "w1", json!(null), &queues, LEASE)
+        .await
+        .unwrap();
+    assert!(finished);
+    assert_eq!(next.unwrap().id, urgent, "then priority");
+
+    // Another worker's job is not finished by w2; w2 still gets work.
+    let (finished, next) = q
+        .finish_and_claim(urgent, "w2", json!(1), &queues, LEASE)
+        .await
+        .unwrap();
+    assert!(!finished);
+    assert_eq!(f.get(urgent).await.status, JobStatus::Started);
+    let last = next.unwrap();
+    assert_eq!(last.worker_id.as_deref(), Some("w2"));
+
+    // Nothing left: finished, no next job.
+    let (finished, next) = q
+        .finish_and_claim(last.id, "w2", json!(2), &queues, LEASE)
+        .await
+        .unwrap();
+    assert!(finished && next.is_none());
 }

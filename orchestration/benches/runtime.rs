@@ -26,10 +26,12 @@
 //!    run writes ([`CHECKPOINTS_PER_TASK`]: the initial one and one per
 //!    node) it is the cost per checkpointed node — the target is
 //!    < [`TARGET_MS_PER_CHECKPOINTED_NODE`] ms;
-//! 4. **store calls alone** — [`MICRO_CALLS`] calls each of the two store
-//!    calls the runtime makes per node: `start_node` (the cancel check, the
-//!    resume check and `node.started`, one transaction) and `save_checkpoint`
-//!    (checkpoint + `node.finished`, one transaction).
+//! 4. **store calls alone** — [`MICRO_CALLS`] calls each of `start_node`
+//!    (the cancel check, the resume check and `node.started`, one
+//!    transaction) and `save_checkpoint` (checkpoint + `node.finished`, one
+//!    transaction). A run joins them: saving a node's checkpoint starts the
+//!    next node in the same transaction (`save_checkpoint_and_start`), so
+//!    only a run's first node (or a resumed one) calls `start_node`.
 //!
 //! Prints a table, writes `bench/results/orchestration.json` and
 //! `bench/results/orchestration.md` at the workspace root, and exits non-zero

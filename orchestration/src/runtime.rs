@@ -141,6 +141,9 @@ impl Runtime {
             },
         };
 
+        // The task as the last checkpoint's save found it, when that save
+        // also started the next node.
+        let mut pre_started: Option<Task> = None;
         loop {
             if cp.next == END {
                 let result = cp.state.clone();
@@ -171,15 +174,19 @@ impl Runtime {
             let node = cp.next.clone();
             // One transaction: the task now, the answer to this checkpoint's
             // question (if any), and the node.started event.
-            let (current, approval) = self
-                .store
-                .start_node(
-                    tenant,
-                    task.id,
-                    cp.id,
-                    json!({ "node": node, "step": cp.step + 1 }),
-                )
-                .await?;
+            let (current, approval) = match pre_started.take() {
+                Some(current) => (current, None),
+                None => {
+                    self.store
+                        .start_node(
+                            tenant,
+                            task.id,
+                            cp.id,
+                            json!({ "node": node, "step": cp.step + 1 }),
+                        )
+                        .await?
+                }
+            };
             if current.status.is_final() {
                 return Ok(RunOutcome::AlreadyFinal);
             }
@@ -266,9 +273,20 @@ impl Runtime {
                         state,
                         created_at: time::OffsetDateTime::now_utc(),
                     };
-                    self.store
-                        .save_checkpoint(tenant, &next_cp, &events)
-                        .await?;
+                    // The next node starts in the same transaction, unless the
+                    // run ends here (END, or the step limit).
+                    if next_cp.next != END && next_cp.step < graph.step_limit() {
+                        let start = json!({ "node": next_cp.next, "step": next_cp.step + 1 });
+                        pre_started = Some(
+                            self.store
+                                .save_checkpoint_and_start(tenant, &next_cp, &events, start)
+                                .await?,
+                        );
+                    } else {
+                        self.store
+                            .save_checkpoint(tenant, &next_cp, &events)
+                            .await?;
+                    }
                     cp = next_cp;
                 }
                 Ok(StepOutcome::Interrupt(payload)) => {

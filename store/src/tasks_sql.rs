@@ -204,6 +204,44 @@ macro_rules! impl_task_store {
             .transpose()
         }
 
+        /// Writes the checkpoint and counts it on the task; returns the task.
+        async fn checkpoint_in(
+            tx: &mut Tx,
+            tenant: TenantId,
+            checkpoint: &Checkpoint,
+        ) -> StoreResult<Task> {
+            let task = sqlx::query_as::<_, TaskRow>(&format!(
+                "UPDATE tasks SET checkpoint_count = checkpoint_count + 1, updated_at = $3
+                 WHERE tenant_id = $1 AND id = $2
+                 RETURNING {TASK_COLUMNS}"
+            ))
+            .bind(tenant.0)
+            .bind(checkpoint.task_id.0)
+            .bind(now())
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .into_domain()?;
+            sqlx::query(&format!(
+                "INSERT INTO task_checkpoints (tenant_id, {CHECKPOINT_COLUMNS})
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ))
+            .bind(tenant.0)
+            .bind(checkpoint.id.0)
+            .bind(checkpoint.task_id.0)
+            .bind(checkpoint.parent_id.map(|p| p.0))
+            .bind(checkpoint.seq)
+            .bind(&checkpoint.node)
+            .bind(&checkpoint.next)
+            .bind(checkpoint.step)
+            .bind(Json(&checkpoint.state))
+            .bind(to_micros(checkpoint.created_at))
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::unique_as("a checkpoint with this id or seq"))?;
+            Ok(task)
+        }
+
         #[async_trait]
         impl TaskStore for $store {
             async fn create_task(
@@ -340,42 +378,33 @@ macro_rules! impl_task_store {
                 checkpoint: &Checkpoint,
                 events: &[(String, serde_json::Value)],
             ) -> StoreResult<Vec<TaskEvent>> {
+                let mut tx = self
+                    .begin(Scope::tenant(tenant, None).writing().relaxed())
+                    .await?;
+                checkpoint_in(&mut tx, tenant, checkpoint).await?;
+                let stored = events_in(&mut tx, tenant, checkpoint.task_id, events).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn save_checkpoint_and_start(
+                &self,
+                tenant: TenantId,
+                checkpoint: &Checkpoint,
+                events: &[(String, serde_json::Value)],
+                started: serde_json::Value,
+            ) -> StoreResult<Task> {
                 let task = checkpoint.task_id;
                 let mut tx = self
                     .begin(Scope::tenant(tenant, None).writing().relaxed())
                     .await?;
-                let counted = sqlx::query(
-                    "UPDATE tasks SET checkpoint_count = checkpoint_count + 1, updated_at = $3
-                     WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant.0)
-                .bind(task.0)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
-                if counted.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
+                let current = checkpoint_in(&mut tx, tenant, checkpoint).await?;
+                events_in(&mut tx, tenant, task, events).await?;
+                if !current.status.is_final() && !current.cancel_requested {
+                    event_in(&mut tx, tenant, task, "node.started", started).await?;
                 }
-                sqlx::query(&format!(
-                    "INSERT INTO task_checkpoints (tenant_id, {CHECKPOINT_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(tenant.0)
-                .bind(checkpoint.id.0)
-                .bind(task.0)
-                .bind(checkpoint.parent_id.map(|p| p.0))
-                .bind(checkpoint.seq)
-                .bind(&checkpoint.node)
-                .bind(&checkpoint.next)
-                .bind(checkpoint.step)
-                .bind(Json(&checkpoint.state))
-                .bind(to_micros(checkpoint.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::unique_as("a checkpoint with this id or seq"))?;
-                let stored = events_in(&mut tx, tenant, task, events).await?;
                 tx.commit().await?;
-                Ok(stored)
+                Ok(current)
             }
 
             async fn latest_checkpoint(

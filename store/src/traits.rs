@@ -283,6 +283,18 @@ pub trait TaskStore: Send + Sync {
         checkpoint: &Checkpoint,
         events: &[(String, serde_json::Value)],
     ) -> StoreResult<Vec<TaskEvent>>;
+    /// [`TaskStore::save_checkpoint`], then [`TaskStore::start_node`] for the
+    /// node after it, in one transaction: a run's next node costs no extra
+    /// round trip. Returns the task as it is; `node.started` is written
+    /// unless the task has ended or a cancel was requested. (A fresh
+    /// checkpoint has no decision to read.)
+    async fn save_checkpoint_and_start(
+        &self,
+        tenant: TenantId,
+        checkpoint: &Checkpoint,
+        events: &[(String, serde_json::Value)],
+        started: serde_json::Value,
+    ) -> StoreResult<Task>;
     /// The checkpoint with the highest `seq`.
     async fn latest_checkpoint(
         &self,

@@ -49,6 +49,7 @@ task_cases!(
     tenants_cannot_reach_each_others_tasks,
     sql_metacharacters_in_tasks_are_stored_verbatim,
     start_node_reads_the_task_and_answer_and_logs_the_start,
+    saving_a_checkpoint_can_start_the_next_node,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
@@ -1283,5 +1284,69 @@ async fn start_node_reads_the_task_and_answer_and_logs_the_start(store: &dyn Sto
             .start_node(other.tenant_id, task.id, c1.id, json!({}))
             .await,
         "start a node of another tenant's task",
+    );
+}
+
+/// `save_checkpoint_and_start`: the checkpoint, its events, then
+/// `node.started`, in that order, and the task as it is; nothing started
+/// once a cancel was requested; another tenant's task is not found.
+async fn saving_a_checkpoint_can_start_the_next_node(store: &dyn Store) {
+    let ctx = tenant(store, "a").await;
+    let t = ctx.tenant_id;
+    let task = running(store, &ctx, "deploy").await;
+    let c1 = checkpoint(task.id, 1, None);
+    let finished = [("node.finished".to_string(), json!({ "node": "node1" }))];
+    let now = store
+        .save_checkpoint_and_start(t, &c1, &finished, json!({ "node": "node2", "step": 2 }))
+        .await
+        .unwrap();
+    assert_eq!(
+        (now.id, now.status, now.checkpoint_count),
+        (task.id, TaskStatus::Running, 1)
+    );
+    assert_eq!(
+        store.latest_checkpoint(t, task.id).await.unwrap(),
+        Some(c1.clone())
+    );
+    let events = store.task_events(t, task.id, 0, 100).await.unwrap();
+    let tail: Vec<(&str, &serde_json::Value)> = events
+        .iter()
+        .rev()
+        .take(2)
+        .rev()
+        .map(|e| (e.kind.as_str(), &e.data))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("node.finished", &json!({ "node": "node1" })),
+            ("node.started", &json!({ "node": "node2", "step": 2 }))
+        ]
+    );
+
+    store.request_task_cancel(&ctx, task.id).await.unwrap();
+    let before = event_kinds(store, &ctx, task.id).await;
+    let c2 = checkpoint(task.id, 2, Some(c1.id));
+    let now = store
+        .save_checkpoint_and_start(t, &c2, &[], json!({ "node": "node3", "step": 3 }))
+        .await
+        .unwrap();
+    assert!(now.cancel_requested);
+    assert_eq!(now.checkpoint_count, 2);
+    // The checkpoint is saved; no node is started.
+    assert_eq!(event_kinds(store, &ctx, task.id).await, before);
+    assert_eq!(store.latest_checkpoint(t, task.id).await.unwrap(), Some(c2));
+
+    let other = tenant(store, "b").await;
+    assert_not_found(
+        store
+            .save_checkpoint_and_start(
+                other.tenant_id,
+                &checkpoint(task.id, 3, None),
+                &[],
+                json!({}),
+            )
+            .await,
+        "save a checkpoint of another tenant's task",
     );
 }

@@ -270,6 +270,11 @@ pub struct UsageConfig {
     /// Default cap on model tokens per task.
     #[arg(long, env = "MORNINGAI_BUDGET_TASK_TOKENS")]
     pub budget_task_tokens: Option<u64>,
+
+    /// Days a cached model answer is kept (replays of older runs ask the
+    /// model again); 0 keeps them forever.
+    #[arg(long, env = "MORNINGAI_MODEL_CACHE_DAYS", default_value_t = 30)]
+    pub model_cache_days: u32,
 }
 
 fn non_negative_usd(value: &str) -> Result<f64, String> {

@@ -75,11 +75,16 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let limiter = state.login_limiter.clone();
+    let store = state.store.clone();
+    let cache_days = state.config.usage.model_cache_days;
     let pruner = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
+        for minute in 0u64.. {
             tick.tick().await;
             limiter.prune();
+            if cache_days > 0 && minute % 60 == 0 {
+                purge_model_cache(&*store, cache_days).await;
+            }
         }
     });
     let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -88,6 +93,16 @@ pub async fn run(
         .await;
     pruner.abort();
     result.context("serving HTTP")
+}
+
+/// Deletes cached model answers older than `days` (every tenant's).
+async fn purge_model_cache(store: &dyn morningai_store::Store, days: u32) {
+    let before = morningai_core::now_ms() - i64::from(days) * 86_400_000;
+    match store.purge_model_cache(before).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(purged = n, days, "expired cached model answers removed"),
+        Err(e) => tracing::warn!(error = %e, "could not purge the model cache"),
+    }
 }
 
 pub async fn shutdown_signal() {

@@ -68,6 +68,14 @@ impl Scope<'_> {
         }
     }
 
+    /// Acting for every tenant (maintenance).
+    pub fn system() -> Self {
+        Self {
+            system: true,
+            ..Self::default()
+        }
+    }
+
     /// The scope of a job operation.
     pub fn jobs(scope: crate::JobScope) -> Self {
         match scope {

@@ -419,6 +419,9 @@ pub trait UsageStore: Send + Sync {
         tenant: TenantId,
         key: &str,
     ) -> StoreResult<Option<serde_json::Value>>;
+    /// Deletes every tenant's cached answers stored before `before_ms`;
+    /// returns how many.
+    async fn purge_model_cache(&self, before_ms: i64) -> StoreResult<u64>;
     /// Stores (or replaces) the answer under `key`.
     async fn cache_response(
         &self,

@@ -429,6 +429,16 @@ macro_rules! impl_usage_store {
                 tx.commit().await?;
                 Ok(())
             }
+
+            async fn purge_model_cache(&self, before_ms: i64) -> StoreResult<u64> {
+                let mut tx = self.begin(Scope::system().writing()).await?;
+                let purged = sqlx::query("DELETE FROM model_cache WHERE created_at_ms < $1")
+                    .bind(before_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(purged.rows_affected())
+            }
         }
     };
 }

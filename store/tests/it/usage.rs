@@ -327,6 +327,27 @@ async fn cache_stores_replaces_and_misses(store: &dyn Store) {
         .unwrap();
     assert_eq!(store.cached_response(t, "k1").await.unwrap(), Some(second));
     assert_eq!(store.cached_response(t, "k2").await.unwrap(), None);
+
+    // Expiry: answers stored before the cut-off go, for every tenant (on
+    // PostgreSQL as the application role, through the system policy).
+    let b = tenant(store, "b").await.tenant_id;
+    store
+        .cache_response(b, "old", &json!(1), NOW - 10)
+        .await
+        .unwrap();
+    store
+        .cache_response(b, "new", &json!(2), NOW + 10)
+        .await
+        .unwrap();
+    assert_eq!(store.purge_model_cache(NOW).await.unwrap(), 1);
+    assert_eq!(store.cached_response(b, "old").await.unwrap(), None);
+    assert_eq!(
+        store.cached_response(b, "new").await.unwrap(),
+        Some(json!(2))
+    );
+    assert!(store.cached_response(t, "k1").await.unwrap().is_some());
+    assert_eq!(store.purge_model_cache(NOW + 11).await.unwrap(), 2);
+    assert_eq!(store.cached_response(t, "k1").await.unwrap(), None);
 }
 
 async fn tenants_cannot_reach_each_others_usage(store: &dyn Store) {

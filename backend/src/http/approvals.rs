@@ -1,11 +1,11 @@
 //! Approvals: questions and proposed actions that tasks wait on.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use morningai_core::{Approval, ApprovalStatus};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json};
+use super::extract::{Auth, Json, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -29,9 +29,8 @@ pub struct ApprovalsQuery {
 async fn list_approvals(
     State(state): State<AppState>,
     Auth(ctx): Auth,
-    query: Result<Query<ApprovalsQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<ApprovalsQuery>,
 ) -> ApiResult<Json<Vec<Approval>>> {
-    let Query(q) = query?;
     let status = q
         .status
         .map(|s| {

@@ -1,11 +1,11 @@
 //! The tenant's audit log, for owners and admins.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use morningai_core::{AuditEntry, Role};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json};
+use super::extract::{Auth, Json, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -29,7 +29,8 @@ pub struct AuditQuery {
 async fn audit_log(
     State(state): State<AppState>,
     auth: Auth,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    // Checked after the role: a caller without it learns nothing of the query.
+    query: Result<Query<AuditQuery>, ApiError>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
     let ctx = auth.require(Role::Admin)?;
     let Query(q) = query?;

@@ -3,7 +3,7 @@
 //! with its evidence manifest and verification report, compare two
 //! versions, delete. Tenant-scoped: another tenant's document is a 404.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use morningai_core::{
     Document, DocumentId, DocumentVersion, DocumentVersionInfo, RepositoryId, Role,
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use similar::TextDiff;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,8 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_versions))
         .routes(routes!(diff_versions))
 }
-
-type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,9 +50,8 @@ pub struct DocumentPage {
 async fn list_documents(
     State(state): State<AppState>,
     Auth(ctx): Auth,
-    query: QueryResult<DocumentsQuery>,
+    Query(q): Query<DocumentsQuery>,
 ) -> ApiResult<Json<DocumentPage>> {
-    let Query(q) = query?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 200"));
@@ -98,9 +95,8 @@ async fn get_document(
     State(state): State<AppState>,
     Auth(ctx): Auth,
     Path(id): Path<DocumentId>,
-    query: QueryResult<VersionQuery>,
+    Query(q): Query<VersionQuery>,
 ) -> ApiResult<Json<DocumentWithVersion>> {
-    let Query(q) = query?;
     let document = load(&state, ctx.tenant_id, id).await?;
     let version = version(&state, &document, q.version, "version").await?;
     Ok(Json(DocumentWithVersion { document, version }))
@@ -181,9 +177,8 @@ async fn diff_versions(
     State(state): State<AppState>,
     Auth(ctx): Auth,
     Path(id): Path<DocumentId>,
-    query: QueryResult<DiffQuery>,
+    Query(q): Query<DiffQuery>,
 ) -> ApiResult<Json<VersionDiff>> {
-    let Query(q) = query?;
     let document = load(&state, ctx.tenant_id, id).await?;
     let to = q.to.unwrap_or(document.latest_version);
     let from = match q.from {

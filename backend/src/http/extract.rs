@@ -1,4 +1,4 @@
-//! Extractors: JSON and path parameters whose rejections use our error shape,
+//! Extractors: JSON, query and path parameters whose rejections use our error shape,
 //! the client's IP, and the authenticated tenant context.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -22,6 +22,11 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
         axum::Json(self.0).into_response()
     }
 }
+
+/// `axum::extract::Query` with rejections mapped to [`ApiError`] (422).
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
 
 /// `axum::extract::Path` with rejections mapped to [`ApiError`].
 #[derive(FromRequestParts)]

@@ -1,7 +1,7 @@
 //! Queue administration for owners and admins: their tenant's jobs, counts,
 //! retry and cancel, and the workers serving the queue.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use morningai_core::{
     now_ms, Job, JobId, JobStatus, NewJob, QueueCount, Role, TenantCtx, WorkerInfo,
@@ -10,7 +10,7 @@ use morningai_queue::{Accepted, JobScope};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -108,7 +108,8 @@ pub struct JobsQuery {
 async fn list_jobs(
     State(state): State<AppState>,
     auth: Auth,
-    query: Result<Query<JobsQuery>, axum::extract::rejection::QueryRejection>,
+    // Checked after the role: a caller without it learns nothing of the query.
+    query: Result<Query<JobsQuery>, ApiError>,
 ) -> ApiResult<Json<Vec<Job>>> {
     let (_, scope) = admin(&auth)?;
     let Query(q) = query?;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -64,9 +64,8 @@ async fn repository_file(
     State(state): State<AppState>,
     Auth(ctx): Auth,
     Path(id): Path<RepositoryId>,
-    query: Result<axum::extract::Query<FileQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<FileQuery>,
 ) -> ApiResult<Json<RepositoryFile>> {
-    let axum::extract::Query(q) = query?;
     let path = valid_file_path(&q.path)?;
     if let Some(commit) = &q.commit {
         if !(7..=40).contains(&commit.len()) || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {

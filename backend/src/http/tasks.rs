@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
@@ -17,7 +17,7 @@ use morningai_store::TaskFilter;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json, Path};
+use super::extract::{Auth, Json, Path, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -177,9 +177,8 @@ pub struct TaskPage {
 async fn list_tasks(
     State(state): State<AppState>,
     Auth(ctx): Auth,
-    query: Result<Query<TasksQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<TasksQuery>,
 ) -> ApiResult<Json<TaskPage>> {
-    let Query(q) = query?;
     let status = q
         .status
         .map(|s| {
@@ -357,9 +356,8 @@ async fn task_events(
     Auth(ctx): Auth,
     Path(id): Path<TaskId>,
     headers: HeaderMap,
-    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<EventsQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let Query(q) = query?;
     load(&state, ctx.tenant_id, id).await?;
     let header = headers.get("last-event-id").map(|v| {
         v.to_str()

@@ -3,7 +3,7 @@
 //! override the configured default caps. Money is micro-USD inside and USD
 //! (a JSON number) here.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use morningai_core::usage::{day_start_ms, hour_start_ms};
 use morningai_core::{now_ms, Budget, BudgetPatch, MicroUsd, Role, TaskId, UsageTotals};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -11,7 +11,7 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{Auth, Json};
+use super::extract::{Auth, Json, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -140,9 +140,8 @@ pub struct UsageBody {
 async fn get_usage(
     State(state): State<AppState>,
     Auth(ctx): Auth,
-    query: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<UsageQuery>,
 ) -> ApiResult<Json<UsageBody>> {
-    let Query(q) = query?;
     let to = match &q.to {
         Some(v) => parse_time("to", v, true)?,
         None => now_ms(),

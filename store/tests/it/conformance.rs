@@ -5,30 +5,7 @@ use morningai_core::{ApiKeyId, Email, Role, TenantCtx, UserId};
 use morningai_store::{NewApiKey, Store, StoreError};
 use time::{Duration, OffsetDateTime};
 
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempSqlite::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempPostgres::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+both_stores!(
     health_and_migrations,
     signup_creates_tenant_owner_and_audit,
     emails_are_unique_case_insensitively,

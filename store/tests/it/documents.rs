@@ -10,30 +10,7 @@ use morningai_store::{Store, StoreError};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-macro_rules! document_cases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempSqlite::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempPostgres::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-document_cases!(
+both_stores!(
     asking_again_adds_a_version,
     listing_pages_newest_first_and_filters_by_repository,
     publications_are_kept_and_counted,

@@ -2,6 +2,31 @@
 //! stores' cases) run against SQLite and PostgreSQL, and the PostgreSQL
 //! row-level-security checks (as the application role).
 
+/// Runs each `async fn case(store: &dyn Store)` named once on a fresh SQLite
+/// database and once on a fresh PostgreSQL one (`sqlite::case`, `postgres::case`).
+macro_rules! both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = morningai_store::testing::TempSqlite::new().await;
+                    super::$case(&db.store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = morningai_store::testing::TempPostgres::new().await;
+                    super::$case(&db.store).await;
+                }
+            )*
+        }
+    };
+}
+
 mod conformance;
 mod documents;
 mod repositories;

@@ -6,30 +6,7 @@ use morningai_core::{
 };
 use morningai_store::{Store, StoreError};
 
-macro_rules! repository_cases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempSqlite::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempPostgres::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-repository_cases!(
+both_stores!(
     create_list_get_delete_and_audit,
     names_are_unique_per_tenant,
     an_index_run_moves_the_status,

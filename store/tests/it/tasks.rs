@@ -9,30 +9,7 @@ use morningai_store::{JobDelivery, JobScope, Store, StoreError, TaskFilter};
 use serde_json::json;
 use time::OffsetDateTime;
 
-macro_rules! task_cases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempSqlite::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempPostgres::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-task_cases!(
+both_stores!(
     create_writes_task_event_and_job,
     create_with_outbox_writes_an_outbox_row,
     create_is_idempotent_per_tenant,

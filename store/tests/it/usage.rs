@@ -10,30 +10,7 @@ use morningai_core::{NewJob, NewTask};
 use morningai_store::{JobDelivery, Store};
 use serde_json::json;
 
-macro_rules! usage_cases {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempSqlite::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = morningai_store::testing::TempPostgres::new().await;
-                    super::$case(&db.store).await;
-                }
-            )*
-        }
-    };
-}
-
-usage_cases!(
+both_stores!(
     spend_counts_billed_calls_in_the_hour_day_and_task,
     usage_report_groups_add_up_to_the_total,
     budget_overrides_patch_clear_and_audit,

@@ -130,8 +130,10 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
-/// Refuses paths that are not a plain file inside the repository.
-fn validate_path(path: &str) -> Result<()> {
+/// Refuses paths that are not a plain file inside the repository: empty,
+/// absolute, with `.`, `..` or empty components, inside `.git`, or with
+/// backslashes or control characters.
+pub fn validate_path(path: &str) -> Result<()> {
     let invalid = |reason: &str| {
         Err(KnowledgeError::InvalidPath {
             path: path.to_string(),

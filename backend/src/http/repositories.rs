@@ -10,7 +10,7 @@ use morningai_core::{
     REPOSITORY_NAME_MAX,
 };
 use morningai_knowledge::RepoSource;
-use morningai_orchestration::graphs::env::{repository_dir, repository_git_dir};
+use morningai_orchestration::graphs::env::{index_dir, repository_dir, repository_git_dir};
 use morningai_orchestration::graphs::index;
 use morningai_orchestration::TaskRequest;
 use serde::{Deserialize, Serialize};
@@ -82,7 +82,7 @@ async fn repository_file(
     let bytes = tokio::task::spawn_blocking(move || -> ApiResult<Option<Vec<u8>>> {
         let (path, commit) = wanted;
         if indexed.starts_with(&commit) {
-            let dir = repository_dir(&repos_dir, repo.tenant_id, repo.id).join("index");
+            let dir = index_dir(&repos_dir, repo.tenant_id, repo.id);
             let index = morningai_knowledge::RepoIndex::open(&dir).map_err(ApiError::internal)?;
             return index.read_file(&path).map_err(ApiError::internal);
         }
@@ -119,24 +119,31 @@ async fn repository_file(
     }))
 }
 
-/// A relative path inside the repository, without `..`, `.git` or a leading `/` or `-`.
+/// A relative path inside the repository ([`validate_path`]'s rules, not
+/// starting with `-`).
+///
+/// [`validate_path`]: morningai_knowledge::publish::validate_path
 fn valid_file_path(path: &str) -> ApiResult<String> {
     let path = path.trim();
-    let bad = path.is_empty()
-        || path.len() > 1000
-        || path.starts_with('/')
-        || path.starts_with('-')
-        || path.contains('\\')
-        || path.contains('\0')
-        || path
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == ".." || part == ".git");
-    if bad {
-        return Err(ApiError::validation(
+    let refused = |why: &str| {
+        ApiError::validation(
             "path",
-            "must be a file path relative to the repository's root, like src/main.rs",
-        ));
+            format!(
+                "must be a file path relative to the repository's root, like src/main.rs ({why})"
+            ),
+        )
+    };
+    if path.len() > 1000 {
+        return Err(refused("at most 1,000 characters"));
     }
+    // It is given to git, which would read a leading `-` as an option.
+    if path.starts_with('-') {
+        return Err(refused("it must not start with '-'"));
+    }
+    morningai_knowledge::publish::validate_path(path).map_err(|e| match e {
+        morningai_knowledge::KnowledgeError::InvalidPath { reason, .. } => refused(&reason),
+        e => refused(&e.to_string()),
+    })?;
     Ok(path.to_owned())
 }
 

@@ -72,6 +72,16 @@ impl GraphEnv {
         repository_dir(&self.repos_dir, tenant, repo)
     }
 
+    /// The repository's bare clone (URL sources).
+    pub fn checkout_dir(&self, tenant: TenantId, repo: RepositoryId) -> PathBuf {
+        checkout_dir(&self.repos_dir, tenant, repo)
+    }
+
+    /// The repository's index.
+    pub fn index_dir(&self, tenant: TenantId, repo: RepositoryId) -> PathBuf {
+        index_dir(&self.repos_dir, tenant, repo)
+    }
+
     /// The credentials for `source`, when it is an HTTP(S) URL on an allowed host.
     pub fn credentials_for(&self, source: &RepoSource) -> Option<&GitCredentials> {
         let RepoSource::Url(url) = source else {
@@ -92,6 +102,16 @@ pub fn repository_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) ->
     repos_dir.join(tenant.to_string()).join(repo.to_string())
 }
 
+/// `<repository_dir>/checkout`: the bare clone of a URL source.
+pub fn checkout_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
+    repository_dir(repos_dir, tenant, repo).join("checkout")
+}
+
+/// `<repository_dir>/index`: the repository's index.
+pub fn index_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
+    repository_dir(repos_dir, tenant, repo).join("index")
+}
+
 /// The git directory holding `repo`'s objects: a local source's own
 /// directory, or the bare clone (`checkout/`) of a URL.
 pub fn repository_git_dir(
@@ -101,7 +121,7 @@ pub fn repository_git_dir(
     let source = RepoSource::parse(&repo.source)?;
     let dir = match &source {
         RepoSource::Local(path) => path.clone(),
-        RepoSource::Url(_) => repository_dir(repos_dir, repo.tenant_id, repo.id).join("checkout"),
+        RepoSource::Url(_) => checkout_dir(repos_dir, repo.tenant_id, repo.id),
     };
     Ok((source, dir))
 }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use morningai_core::{RepositoryId, RepositoryIndexed, TenantId};
+use morningai_core::{RepositoryId, RepositoryIndexed};
 use morningai_knowledge::{Checkout, IndexStats, Progress, RepoFacts, RepoIndex, RepoSource};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -161,7 +161,7 @@ async fn checkout(env: &GraphEnv, mut s: IndexState, ctx: &NodeCtx) -> Result<In
         })?;
     let source = RepoSource::parse(&repo.source).map_err(|e| fail(e.to_string()))?;
     let credentials = env.credentials_for(&source).cloned();
-    let dest = checkout_dir(env, ctx.tenant_id, id);
+    let dest = env.checkout_dir(ctx.tenant_id, id);
     ctx.log(format!("checking out {}", source.redacted()));
     let started = Instant::now();
     let checked_out = tokio::task::spawn_blocking(move || {
@@ -201,7 +201,7 @@ async fn index(env: &GraphEnv, mut s: IndexState, ctx: &NodeCtx) -> Result<Index
         commit: checked_out.commit.clone(),
         default_branch: checked_out.default_branch.clone(),
     };
-    let dir = index_dir(env, tenant, id);
+    let dir = env.index_dir(tenant, id);
     let config = env.index_config.clone();
 
     // Progress leaves the blocking thread through a channel, in order, to one
@@ -256,14 +256,6 @@ async fn index(env: &GraphEnv, mut s: IndexState, ctx: &NodeCtx) -> Result<Index
     s.stats = Some(stats);
     s.facts = Some(facts);
     Ok(s)
-}
-
-fn checkout_dir(env: &GraphEnv, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-    env.repository_dir(tenant, repo).join("checkout")
-}
-
-fn index_dir(env: &GraphEnv, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-    env.repository_dir(tenant, repo).join("index")
 }
 
 /// Turns the index's per-file callbacks into a log line, a live

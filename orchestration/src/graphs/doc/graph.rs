@@ -9,11 +9,10 @@
 //! manifest needs only paths and line ranges), and `render` drops everything
 //! but the document, its manifest and its verification report.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use morningai_ai::ChatModel;
-use morningai_core::{DocumentId, Publication, RepositoryId, RepositoryStatus, TenantId};
+use morningai_core::{DocumentId, Publication, RepositoryId, RepositoryStatus};
 use morningai_knowledge::{Hit, RepoIndex};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
@@ -243,7 +242,7 @@ fn next_after_retrieval(s: &DocState) -> &'static str {
     }
 }
 
-fn fatal(e: impl std::fmt::Display) -> NodeError {
+pub(super) fn fatal(e: impl std::fmt::Display) -> NodeError {
     NodeError::Fatal(e.to_string())
 }
 
@@ -252,10 +251,6 @@ fn doc_error(e: DocError) -> NodeError {
         DocError::Model(e) => NodeError::from(e),
         e => fatal(e),
     }
-}
-
-fn index_dir(env: &GraphEnv, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-    env.repository_dir(tenant, repo).join("index")
 }
 
 /// Opens the repository's index read-only (it is never updated here) on a
@@ -272,7 +267,7 @@ where
     T: Send + 'static,
     F: FnOnce(&RepoIndex) -> Result<T, NodeError> + Send + 'static,
 {
-    let dir = index_dir(env, ctx.tenant_id, repo);
+    let dir = env.index_dir(ctx.tenant_id, repo);
     tokio::task::spawn_blocking(move || {
         if !dir.is_dir() {
             return Err(not_indexed(repo));

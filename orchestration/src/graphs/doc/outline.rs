@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use morningai_knowledge::publish::slugify;
 use morningai_knowledge::{
     Component, Hit, RepoFacts, RepoIndex, SymbolKind, TechCategory, Technology,
 };
@@ -373,7 +374,7 @@ fn dedup_by_name(techs: Vec<&Technology>) -> Vec<&Technology> {
 }
 
 fn component_section(component: &Component, facts: &RepoFacts, index: &RepoIndex) -> Section {
-    let id = format!("component-{}", slug(&component.name));
+    let id = format!("component-{}", slugify(&component.name));
     let mut s = Section::new(
         &id,
         &component.name,
@@ -835,19 +836,6 @@ fn related_docs(index: &RepoIndex, top: Option<&[Hit]>) -> Result<Option<Section
     Ok(Some(s))
 }
 
-/// `Web App` → `web-app`.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
-}
-
 // ---------------------------------------------------------------------------
 // Configuration found in the repository.
 
@@ -1204,6 +1192,6 @@ mod tests {
     fn architecture_questions() {
         assert!(is_architecture_question("What is the system architecture?"));
         assert!(!is_architecture_question("How are tasks retried?"));
-        assert_eq!(slug("Web App!"), "web-app");
+        assert_eq!(slugify("Web App!"), "web-app");
     }
 }

@@ -13,13 +13,9 @@ use morningai_knowledge::publish::{commit_file, push_branch, slugify, FileCommit
 use morningai_knowledge::{GitRepo, KnowledgeError, RepoSource};
 use time::OffsetDateTime;
 
-use super::graph::DocState;
+use super::graph::{fatal, DocState};
 use crate::graph::{NodeCtx, NodeError};
 use crate::graphs::env::{repository_git_dir, GraphEnv};
-
-fn fatal(e: impl std::fmt::Display) -> NodeError {
-    NodeError::Fatal(e.to_string())
-}
 
 fn store_error(what: &str, e: impl std::fmt::Display) -> NodeError {
     NodeError::Retryable(format!("{what}: {e}"))

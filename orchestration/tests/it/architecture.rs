@@ -10,14 +10,13 @@
 //! claimed.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use morningai_knowledge::{checkout, CitationCheck, IndexConfig, RepoIndex, RepoSource};
+use morningai_knowledge::{CitationCheck, RepoIndex};
 use morningai_orchestration::graphs::doc::{
     self, write_document, DocMetadata, DocumentOutput, SectionKind,
 };
 
-use crate::doc::{evidence_headers, git, good_prose, ScriptedModel, TempDir};
+use crate::doc::{committed_and_indexed, evidence_headers, good_prose, ScriptedModel, TempDir};
 
 const QUESTION: &str = "What is the system architecture?";
 const TRACE_ID: &str = "7d2f1a90-3c4b-4e8a-b1f6-5a9c0e2d7b13";
@@ -301,29 +300,8 @@ struct Fixture {
 
 impl Fixture {
     fn new(with_redis: bool) -> Fixture {
-        let repo = TempDir::new();
-        let root = repo.0.as_path();
-        git(root, &["init", "--quiet", "--initial-branch=main"]);
         let files = files(with_redis);
-        for (path, content) in &files {
-            let full = root.join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
-        }
-        git(root, &["add", "."]);
-        git(root, &["commit", "--quiet", "-m", "initial"]);
-        let head = git(root, &["rev-parse", "HEAD"]);
-        let index_dir = TempDir::new();
-        let mut index = RepoIndex::open(&index_dir.0.join("index")).unwrap();
-        let source = checkout(
-            &RepoSource::Local(root.to_path_buf()),
-            Path::new("/nonexistent"),
-            None,
-        )
-        .unwrap();
-        index
-            .update(&source, &IndexConfig::default(), &mut |_| {})
-            .unwrap();
+        let (repo, index_dir, index, head) = committed_and_indexed(&files);
         Fixture {
             _repo: repo,
             _index_dir: index_dir,

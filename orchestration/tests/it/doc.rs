@@ -108,7 +108,7 @@ const DEPLOY_MD: &str =
 const QUESTION: &str = "What is the system architecture?";
 
 /// Runs git in `dir`, panicking with its output on failure.
-pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -156,12 +156,39 @@ struct Fixture {
     head: String,
 }
 
+/// A git repository in a temp dir with `files` committed, and its index:
+/// (repository, index folder, index, head commit).
+pub(crate) fn committed_and_indexed(
+    files: &[(&str, impl AsRef<[u8]>)],
+) -> (TempDir, TempDir, RepoIndex, String) {
+    let repo = TempDir::new();
+    let root = repo.0.as_path();
+    git(root, &["init", "--quiet", "--initial-branch=main"]);
+    for (path, content) in files {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+    git(root, &["add", "."]);
+    git(root, &["commit", "--quiet", "-m", "initial"]);
+    let head = git(root, &["rev-parse", "HEAD"]);
+    let index_dir = TempDir::new();
+    let mut index = RepoIndex::open(&index_dir.0.join("index")).unwrap();
+    let source = checkout(
+        &RepoSource::Local(root.to_path_buf()),
+        Path::new("/nonexistent"),
+        None,
+    )
+    .unwrap();
+    index
+        .update(&source, &IndexConfig::default(), &mut |_| {})
+        .unwrap();
+    (repo, index_dir, index, head)
+}
+
 impl Fixture {
     fn new() -> Fixture {
-        let repo = TempDir::new();
-        let root = repo.0.as_path();
-        git(root, &["init", "--quiet", "--initial-branch=main"]);
-        for (path, content) in [
+        let files = [
             (
                 "Cargo.toml",
                 "[workspace]\nresolver = \"2\"\nmembers = [\"server\"]\n",
@@ -184,25 +211,8 @@ impl Fixture {
             ),
             ("README.md", README),
             ("docs/deploy.md", DEPLOY_MD),
-        ] {
-            let full = root.join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
-        }
-        git(root, &["add", "."]);
-        git(root, &["commit", "--quiet", "-m", "initial"]);
-        let head = git(root, &["rev-parse", "HEAD"]);
-        let index_dir = TempDir::new();
-        let mut index = RepoIndex::open(&index_dir.0.join("index")).unwrap();
-        let source = checkout(
-            &RepoSource::Local(root.to_path_buf()),
-            Path::new("/nonexistent"),
-            None,
-        )
-        .unwrap();
-        index
-            .update(&source, &IndexConfig::default(), &mut |_| {})
-            .unwrap();
+        ];
+        let (repo, index_dir, index, head) = committed_and_indexed(&files);
         Fixture {
             _repo: repo,
             _index_dir: index_dir,

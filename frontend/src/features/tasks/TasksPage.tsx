@@ -1,11 +1,12 @@
-import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { Button, focusRing } from '../../components/Button';
 import { Card, PageHeader } from '../../components/Card';
+import { Pager } from '../../components/Pager';
 import { SelectField } from '../../components/Field';
 import { EmptyState, ErrorNotice, Loading } from '../../components/States';
 import { useAsync } from '../../hooks/useAsync';
+import { useCursorPages } from '../../hooks/useCursorPages';
 import { humanize } from '../../lib/format';
 import { atLeast } from '../../lib/roles';
 import { useMe } from '../auth/session';
@@ -19,15 +20,9 @@ export function TasksPage() {
   const [params, setParams] = useSearchParams();
   const status = isTaskStatus(params.get('status')) ? params.get('status')! : '';
   const kind = params.get('kind') ?? '';
-  // Cursors of the pages before this one; the last is this page's.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [filterKey, setFilterKey] = useState(`${status}|${kind}`);
-  if (filterKey !== `${status}|${kind}`) {
-    // New filters start again at the newest task.
-    setFilterKey(`${status}|${kind}`);
-    setCursors([]);
-  }
-  const cursor = cursors[cursors.length - 1];
+  // New filters start again at the newest.
+  const pages = useCursorPages(`${status}|${kind}`);
+  const cursor = pages.cursor;
   const page = useAsync(
     (signal) => api.tasks.list({ status: status || undefined, kind: kind || undefined, cursor, limit: PAGE_SIZE }, signal),
     [status, kind, cursor],
@@ -107,24 +102,13 @@ export function TasksPage() {
           </div>
         )}
 
-        {(cursors.length > 0 || page.data?.next_cursor) && (
-          <nav className="mt-4 flex items-center justify-between gap-2" aria-label="Pages">
-            <Button variant="secondary" disabled={cursors.length === 0 || page.loading} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              ← Newer
-            </Button>
-            <span className="text-xs text-slate-500 dark:text-slate-400">Page {cursors.length + 1}</span>
-            <Button
-              variant="secondary"
-              disabled={!page.data?.next_cursor || page.loading}
-              onClick={() => {
-                const next = page.data?.next_cursor;
-                if (next) setCursors((c) => [...c, next]);
-              }}
-            >
-              Older →
-            </Button>
-          </nav>
-        )}
+        <Pager
+          page={pages.page}
+          nextCursor={page.data?.next_cursor}
+          loading={page.loading}
+          onNewer={pages.newer}
+          onOlder={pages.older}
+        />
       </Card>
     </div>
   );

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use morningai_agents::doc::{write_document, DocMetadata, VerificationReport};
 use morningai_knowledge::{checkout, IndexConfig, IndexStats, Progress, RepoIndex, RepoSource};
-use morningai_orchestration::graphs::doc::{write_document, DocMetadata, VerificationReport};
 use sha2::{Digest, Sha256};
 
 use crate::cli::{AskArgs, IndexArgs};

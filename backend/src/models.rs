@@ -9,10 +9,10 @@ use morningai_ai::provider::{
 use morningai_ai::{ChatModel, Embedder, LocalChatOptions};
 
 use anyhow::Context;
+use morningai_agents::env::PublishConfig;
+use morningai_agents::GraphEnv;
 use morningai_knowledge::forge::ForgeClient;
 use morningai_knowledge::{GitCredentials, IndexConfig};
-use morningai_orchestration::graphs::env::PublishConfig;
-use morningai_orchestration::graphs::GraphEnv;
 use morningai_orchestration::{ModelServices, Runtime, StoreLedger};
 use morningai_queue::Queue;
 use morningai_store::Store;
@@ -38,10 +38,7 @@ pub fn runtime(store: Arc<dyn Store>, queue: Queue, config: &Config) -> anyhow::
         )),
     };
     let env = graph_env(store.clone(), config)?;
-    Ok(
-        Runtime::new(store, queue, morningai_orchestration::graphs::registry(env))
-            .with_models(services),
-    )
+    Ok(Runtime::new(store, queue, morningai_agents::registry(env)).with_models(services))
 }
 
 /// What the graphs that read the store or the disk are built with.

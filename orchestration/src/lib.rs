@@ -2,14 +2,14 @@
 //! async nodes over a typed state, with plain and conditional edges, a step
 //! limit, per-node timeouts and retries ([`graph`]); durable execution with a
 //! checkpoint after every node, interrupts for human approval, cancellation
-//! and replay ([`runtime`]); and the agent graphs themselves ([`graphs`]).
+//! and replay ([`runtime`]). It knows no agent: the graphs that do the work
+//! live in `morningai-agents` and are registered by kind ([`registry`]).
 //!
 //! A task is one graph run, executed by a queue job (`task.run`). Model calls
 //! are metered and cached over the store ([`ledger`]). Depends on `core`,
 //! `store`, `queue` and `ai`.
 
 pub mod graph;
-pub mod graphs;
 pub mod ledger;
 pub mod live;
 pub mod models;

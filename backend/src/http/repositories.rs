@@ -5,13 +5,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use morningai_agents::index;
 use morningai_core::{
     NewRepository, Repository, RepositoryId, RepositoryStatus, Role, Task, TaskId, TenantCtx,
     REPOSITORY_NAME_MAX,
 };
+use morningai_knowledge::layout::{index_dir, repository_dir, repository_git_dir};
 use morningai_knowledge::RepoSource;
-use morningai_orchestration::graphs::env::{index_dir, repository_dir, repository_git_dir};
-use morningai_orchestration::graphs::index;
 use morningai_orchestration::TaskRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -86,7 +86,8 @@ async fn repository_file(
             let index = morningai_knowledge::RepoIndex::open(&dir).map_err(ApiError::internal)?;
             return index.read_file(&path).map_err(ApiError::internal);
         }
-        let (_, git_dir) = repository_git_dir(&repos_dir, &repo).map_err(ApiError::internal)?;
+        let (_, git_dir) = repository_git_dir(&repos_dir, &repo.source, repo.tenant_id, repo.id)
+            .map_err(ApiError::internal)?;
         let git = morningai_knowledge::GitRepo::new(git_dir);
         if !git.is_repository() {
             return Ok(None);

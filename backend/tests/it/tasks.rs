@@ -457,7 +457,7 @@ async fn bad_input_gets_clear_errors(app: TestApp) {
 async fn postgres_killed_worker_task_resumes_from_its_checkpoint() {
     use crate::queue::{temp_dir, worker_env, Proc};
     use morningai_core::{Email, TaskStatus, TenantCtx};
-    use morningai_orchestration::{graphs, Runtime, TaskRequest};
+    use morningai_orchestration::{Runtime, TaskRequest};
     use morningai_store::Store;
     use std::sync::Arc;
 
@@ -476,7 +476,7 @@ async fn postgres_killed_worker_task_resumes_from_its_checkpoint() {
     let runtime = Runtime::new(
         store.clone(),
         morningai_queue::Queue::database(store.clone()),
-        graphs::registry_without_env(),
+        morningai_agents::registry_without_env(),
     );
     let req = TaskRequest {
         kind: "echo".into(),

@@ -1,5 +1,5 @@
-//! The runtime on real stores: durable runs, interrupts, cancel, replay;
-//! model calls metered and cached over the store.
+//! Model calls metered and recorded over the store (the runtime's runs are
+//! tested with the agents' graphs in `agents/tests/it`).
 
 /// Runs each named case once on a fresh SQLite and once on a fresh
 /// PostgreSQL database (`DATABASE_URL`), as `super::$case(Fixture::new(store))`.
@@ -28,9 +28,4 @@ macro_rules! both_stores {
     };
 }
 
-mod architecture;
-mod doc;
 mod ledger;
-mod models;
-mod redis_queue;
-mod runtime;

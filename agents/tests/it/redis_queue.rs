@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use morningai_core::{Email, TaskStatus, TenantCtx};
-use morningai_orchestration::{graphs, Runtime, TaskRequest};
+use morningai_orchestration::{Runtime, TaskRequest};
 use morningai_queue::{builtin, Handlers, Queue, QueueBackend, RedisQueue, Worker, WorkerConfig};
 use morningai_store::testing::TempSqlite;
 use morningai_store::Store;
@@ -42,7 +42,7 @@ async fn redis_task_accepted_while_redis_is_down_runs_when_it_returns() {
     let runtime = Runtime::new(
         store.clone(),
         Queue::with_outbox(store.clone(), Arc::new(down)),
-        graphs::registry_without_env(),
+        morningai_agents::registry_without_env(),
     );
     let req = TaskRequest {
         kind: "echo".into(),
@@ -64,7 +64,11 @@ async fn redis_task_accepted_while_redis_is_down_runs_when_it_returns() {
     let up: Arc<dyn QueueBackend> =
         Arc::new(RedisQueue::connect(&redis_url(), &prefix).await.unwrap());
     let queue = Queue::with_outbox(store.clone(), up.clone());
-    let runtime = Runtime::new(store.clone(), queue.clone(), graphs::registry_without_env());
+    let runtime = Runtime::new(
+        store.clone(),
+        queue.clone(),
+        morningai_agents::registry_without_env(),
+    );
     assert_eq!(queue.outbox().unwrap().dispatch_pending().await.unwrap(), 1);
     let stop = CancellationToken::new();
     let config = WorkerConfig {

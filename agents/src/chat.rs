@@ -10,7 +10,7 @@ use morningai_ai::{ChatModel, ChatRequest, Message};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::graph::{Graph, NodeError, NodeOutput, NodePolicy, END, START};
+use morningai_orchestration::graph::{Graph, NodeError, NodeOutput, NodePolicy, END, START};
 
 pub const KIND: &str = "chat";
 

@@ -16,9 +16,7 @@ use morningai_ai::Pricing;
 use morningai_core::{
     Budget, BudgetPatch, Email, MicroUsd, Role, Task, TaskEvent, TaskStatus, TenantCtx,
 };
-use morningai_orchestration::{
-    graphs, ModelServices, RunOutcome, Runtime, StoreLedger, TaskRequest,
-};
+use morningai_orchestration::{ModelServices, RunOutcome, Runtime, StoreLedger, TaskRequest};
 use morningai_queue::Queue;
 use morningai_store::Store;
 use serde_json::{json, Value};
@@ -81,7 +79,7 @@ impl Fixture {
         let runtime = Runtime::new(
             store.clone(),
             Queue::database(store.clone()),
-            graphs::registry_without_env(),
+            morningai_agents::registry_without_env(),
         )
         .with_models(models);
         Self {

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::env::GraphEnv;
-use crate::graph::{Graph, NodeCtx, NodeError, NodeOutput, NodePolicy, END, START};
+use morningai_orchestration::graph::{
+    Graph, NodeCtx, NodeError, NodeOutput, NodePolicy, END, START,
+};
 
 pub const KIND: &str = "index";
 

@@ -11,10 +11,8 @@
 
 use std::collections::BTreeSet;
 
+use morningai_agents::doc::{self, write_document, DocMetadata, DocumentOutput, SectionKind};
 use morningai_knowledge::{CitationCheck, RepoIndex};
-use morningai_orchestration::graphs::doc::{
-    self, write_document, DocMetadata, DocumentOutput, SectionKind,
-};
 
 use crate::doc::{committed_and_indexed, evidence_headers, good_prose, ScriptedModel, TempDir};
 

@@ -14,8 +14,8 @@ use morningai_knowledge::{GitRepo, KnowledgeError, RepoSource};
 use time::OffsetDateTime;
 
 use super::graph::{fatal, DocState};
-use crate::graph::{NodeCtx, NodeError};
-use crate::graphs::env::{repository_git_dir, GraphEnv};
+use crate::env::GraphEnv;
+use morningai_orchestration::graph::{NodeCtx, NodeError};
 
 fn store_error(what: &str, e: impl std::fmt::Display) -> NodeError {
     NodeError::Retryable(format!("{what}: {e}"))
@@ -202,7 +202,7 @@ fn commit_and_push(
     content: &str,
     message: &str,
 ) -> Result<String, NodeError> {
-    let (source, git_dir) = repository_git_dir(&env.repos_dir, repo).map_err(fatal)?;
+    let (source, git_dir) = env.git_dir(repo).map_err(fatal)?;
     let git = GitRepo::new(&git_dir);
     if !git.is_repository() {
         return Err(fatal(format!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::graph::{Graph, NodeError, NodeOutput, END, START};
+use morningai_orchestration::graph::{Graph, NodeError, NodeOutput, END, START};
 
 pub const KIND: &str = "echo";
 

@@ -9,11 +9,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use morningai_agents::doc::{self, write_document, DocMetadata, DocumentOutput, SectionKind};
 use morningai_ai::{AiError, ChatChunk, ChatModel, ChatRequest, ChatResponse, ChatStream, Usage};
 use morningai_knowledge::{checkout, IndexConfig, RepoIndex, RepoSource};
-use morningai_orchestration::graphs::doc::{
-    self, write_document, DocMetadata, DocumentOutput, SectionKind,
-};
 
 const SERVER_MAIN: &str = r#"//! The shop's HTTP server.
 
@@ -629,12 +627,12 @@ async fn the_embedded_model_writes_a_grounded_document() {
 mod graph {
     use std::sync::Arc;
 
+    use morningai_agents::env::PublishConfig;
+    use morningai_agents::GraphEnv;
     use morningai_ai::Pricing;
     use morningai_core::{Budget, Email, NewRepository, Role, Task, TaskStatus, TenantCtx};
     use morningai_knowledge::forge::ForgeClient;
     use morningai_knowledge::CitationCheck;
-    use morningai_orchestration::graphs::env::PublishConfig;
-    use morningai_orchestration::graphs::{self, GraphEnv};
     use morningai_orchestration::{ModelServices, RunOutcome, Runtime, StoreLedger, TaskRequest};
     use morningai_queue::Queue;
     use morningai_store::testing::TempSqlite;
@@ -688,7 +686,7 @@ mod graph {
             let runtime = Runtime::new(
                 store.clone(),
                 Queue::database(store.clone()),
-                graphs::registry(GraphEnv {
+                morningai_agents::registry(GraphEnv {
                     publish,
                     ..GraphEnv::new(store.clone(), repos.0.clone())
                 }),

@@ -1,4 +1,9 @@
-//! The graphs this build ships, by task kind.
+//! MorningAI's agents: the graphs that do the work, by task kind — `echo`
+//! (no model needed), `chat` (one question to the configured model),
+//! `index` (check a repository out and index it) and `doc` (a cited,
+//! verified document about a repository). They run on the runtime of
+//! `morningai-orchestration`, which knows none of them; the HTTP layer and
+//! the CLI register them with [`registry`].
 
 pub mod chat;
 pub mod doc;
@@ -10,7 +15,7 @@ use std::sync::Arc;
 
 use morningai_core::Role;
 
-use crate::registry::{GraphEntry, Registry};
+use morningai_orchestration::registry::{GraphEntry, Registry};
 
 pub use env::GraphEnv;
 

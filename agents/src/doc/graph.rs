@@ -22,8 +22,10 @@ use super::{
     draft, outline, render, retrieve, verify, DocError, DocMetadata, DocParts, EvidenceManifest,
     Outline, SectionEvidence, VerificationReport, DEFAULT_EVIDENCE_PER_SECTION,
 };
-use crate::graph::{Graph, NodeCtx, NodeError, NodeOutput, NodePolicy, END, START};
-use crate::graphs::env::GraphEnv;
+use crate::env::GraphEnv;
+use morningai_orchestration::graph::{
+    Graph, NodeCtx, NodeError, NodeOutput, NodePolicy, END, START,
+};
 
 pub const KIND: &str = "doc";
 

@@ -2,11 +2,12 @@
 //! read and update the records they work on), where repositories live on
 //! disk, and the credentials and settings for checking them out and indexing.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use morningai_core::{Repository, RepositoryId, TenantId};
 use morningai_knowledge::forge::ForgeClient;
+use morningai_knowledge::layout;
 use morningai_knowledge::{GitCredentials, IndexConfig, RepoSource};
 use morningai_store::Store;
 
@@ -69,17 +70,22 @@ impl GraphEnv {
 
     /// Everything kept on disk for one repository.
     pub fn repository_dir(&self, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-        repository_dir(&self.repos_dir, tenant, repo)
+        layout::repository_dir(&self.repos_dir, tenant, repo)
     }
 
     /// The repository's bare clone (URL sources).
     pub fn checkout_dir(&self, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-        checkout_dir(&self.repos_dir, tenant, repo)
+        layout::checkout_dir(&self.repos_dir, tenant, repo)
     }
 
     /// The repository's index.
     pub fn index_dir(&self, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-        index_dir(&self.repos_dir, tenant, repo)
+        layout::index_dir(&self.repos_dir, tenant, repo)
+    }
+
+    /// The git directory holding `repo`'s objects (see [`layout::repository_git_dir`]).
+    pub fn git_dir(&self, repo: &Repository) -> morningai_knowledge::Result<(RepoSource, PathBuf)> {
+        layout::repository_git_dir(&self.repos_dir, &repo.source, repo.tenant_id, repo.id)
     }
 
     /// The credentials for `source`, when it is an HTTP(S) URL on an allowed host.
@@ -94,36 +100,6 @@ impl GraphEnv {
             .any(|h| h.eq_ignore_ascii_case(&host) || h.eq_ignore_ascii_case(host_only(&host)));
         allowed.then_some(self.git_credentials.as_ref()).flatten()
     }
-}
-
-/// `<repos_dir>/<tenant>/<repository>`: the bare clone (`checkout/`) and the
-/// index (`index/`) of one repository.
-pub fn repository_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-    repos_dir.join(tenant.to_string()).join(repo.to_string())
-}
-
-/// `<repository_dir>/checkout`: the bare clone of a URL source.
-pub fn checkout_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-    repository_dir(repos_dir, tenant, repo).join("checkout")
-}
-
-/// `<repository_dir>/index`: the repository's index.
-pub fn index_dir(repos_dir: &Path, tenant: TenantId, repo: RepositoryId) -> PathBuf {
-    repository_dir(repos_dir, tenant, repo).join("index")
-}
-
-/// The git directory holding `repo`'s objects: a local source's own
-/// directory, or the bare clone (`checkout/`) of a URL.
-pub fn repository_git_dir(
-    repos_dir: &Path,
-    repo: &Repository,
-) -> morningai_knowledge::Result<(RepoSource, PathBuf)> {
-    let source = RepoSource::parse(&repo.source)?;
-    let dir = match &source {
-        RepoSource::Local(path) => path.clone(),
-        RepoSource::Url(_) => checkout_dir(repos_dir, repo.tenant_id, repo.id),
-    };
-    Ok((source, dir))
 }
 
 /// The `host[:port]` of an `http://` or `https://` URL, lowercased.

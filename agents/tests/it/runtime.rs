@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use morningai_core::{ApprovalStatus, Email, Role, Task, TaskEvent, TaskStatus, TenantCtx};
-use morningai_orchestration::{graphs, RunOutcome, Runtime, SubmitError, TaskRequest};
+use morningai_orchestration::{RunOutcome, Runtime, SubmitError, TaskRequest};
 use morningai_queue::{JobScope, JobStatus, Queue};
 use morningai_store::Store;
 use serde_json::json;
@@ -34,7 +34,7 @@ impl Fixture {
         let runtime = Runtime::new(
             store.clone(),
             Queue::database(store.clone()),
-            graphs::registry_without_env(),
+            morningai_agents::registry_without_env(),
         );
         Self {
             runtime,

@@ -9,6 +9,7 @@ pub mod chat;
 pub mod doc;
 pub mod echo;
 pub mod env;
+pub mod faq;
 pub mod index;
 
 use std::sync::Arc;

@@ -92,6 +92,9 @@ pub enum Command {
     Ask(Box<AskArgs>),
     /// Print the API's OpenAPI document (as served at `/api/openapi.json`).
     Openapi,
+    /// The FAQ knowledge base: `rank` evaluates search on labelled files.
+    #[command(subcommand)]
+    Faq(crate::faq_cli::FaqCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -130,6 +133,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ask(args) => {
             crate::telemetry::init_cli();
             crate::ask::ask(*args).await
+        }
+        Command::Faq(command) => {
+            crate::telemetry::init_cli();
+            crate::faq_cli::run(command).await
         }
         Command::Openapi => {
             let doc = serde_json::to_string_pretty(&crate::http::openapi_document())?;

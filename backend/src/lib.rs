@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod faq_cli;
 pub mod http;
 pub mod jobs;
 pub mod models;

@@ -18,6 +18,7 @@
 pub mod chunk;
 pub mod error;
 pub mod facts;
+pub mod faq;
 pub mod forge;
 pub mod fusion;
 pub mod git;

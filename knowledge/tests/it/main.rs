@@ -2,6 +2,7 @@
 //! each test builds with the `git` CLI in a temp dir.
 
 mod facts;
+mod faq;
 mod fixture;
 mod forge;
 mod git;

@@ -1,0 +1,215 @@
+//! Exact nearest neighbours over FAQ embeddings, fast enough without an ANN
+//! index at the sizes a tenant's FAQ has (100,000 entries: a few ms).
+//!
+//! Vectors are L2-normalised, so cosine is a dot product. The scan runs on an
+//! int8 copy (a quarter of the memory traffic of f32, which is what bounds a
+//! scan of 100,000 × 384 floats), keeps a generous shortlist, and rescores
+//! the shortlist with the f32 vectors, so the order returned is exact unless
+//! quantisation pushes a true top-k vector out of a shortlist 4× larger.
+
+use std::collections::{BinaryHeap, HashMap};
+
+/// Slots scanned per result in the int8 pass, before the f32 rescoring.
+const SHORTLIST_FACTOR: usize = 4;
+const SHORTLIST_MIN: usize = 64;
+
+#[derive(Debug, Default)]
+pub struct VectorSet {
+    dims: usize,
+    ids: Vec<String>,
+    slots: HashMap<String, usize>,
+    full: Vec<f32>,
+    quant: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl VectorSet {
+    pub fn new(dims: usize) -> Self {
+        VectorSet {
+            dims,
+            ..Default::default()
+        }
+    }
+
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.slots.contains_key(id)
+    }
+
+    /// Adds or replaces `id`'s vector; a vector of the wrong length (another
+    /// embedder's) or all zeros is refused with `false`.
+    pub fn upsert(&mut self, id: &str, vector: &[f32]) -> bool {
+        let Some(unit) = normalised(vector, self.dims) else {
+            return false;
+        };
+        let (q, scale) = quantise(&unit);
+        match self.slots.get(id) {
+            Some(&slot) => {
+                let range = slot * self.dims..(slot + 1) * self.dims;
+                self.full[range.clone()].copy_from_slice(&unit);
+                self.quant[range].copy_from_slice(&q);
+                self.scales[slot] = scale;
+            }
+            None => {
+                self.slots.insert(id.to_string(), self.ids.len());
+                self.ids.push(id.to_string());
+                self.full.extend_from_slice(&unit);
+                self.quant.extend_from_slice(&q);
+                self.scales.push(scale);
+            }
+        }
+        true
+    }
+
+    /// Removes `id` (the last slot moves into its place).
+    pub fn remove(&mut self, id: &str) {
+        let Some(slot) = self.slots.remove(id) else {
+            return;
+        };
+        let last = self.ids.len() - 1;
+        let d = self.dims;
+        if slot != last {
+            self.full.copy_within(last * d..(last + 1) * d, slot * d);
+            self.quant.copy_within(last * d..(last + 1) * d, slot * d);
+            self.scales[slot] = self.scales[last];
+            self.ids.swap(slot, last);
+            self.slots.insert(self.ids[slot].clone(), slot);
+        }
+        self.ids.truncate(last);
+        self.full.truncate(last * d);
+        self.quant.truncate(last * d);
+        self.scales.truncate(last);
+    }
+
+    /// The `k` ids most similar to `query` (cosine, best first) among those
+    /// `keep` accepts.
+    pub fn top_k(
+        &self,
+        query: &[f32],
+        k: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> Vec<(String, f32)> {
+        let Some(unit) = normalised(query, self.dims) else {
+            return Vec::new();
+        };
+        if k == 0 || self.ids.is_empty() {
+            return Vec::new();
+        }
+        // The query's own scale is the same for every row: it cannot change the order.
+        let (q, _) = quantise(&unit);
+        let shortlist = (k * SHORTLIST_FACTOR).max(SHORTLIST_MIN);
+        // Min-heap of the best approximate scores so far.
+        let mut heap: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = BinaryHeap::new();
+        for (slot, row) in self.quant.chunks_exact(self.dims).enumerate() {
+            if !keep(&self.ids[slot]) {
+                continue;
+            }
+            let dot = dot_i8(&q, row);
+            // Scales differ per vector: compare in a fixed-point of the product.
+            let approx = (dot as f64 * self.scales[slot] as f64 * 1e6) as i64;
+            if heap.len() < shortlist {
+                heap.push(std::cmp::Reverse((approx, slot)));
+            } else if heap.peek().is_some_and(|m| m.0 .0 < approx) {
+                heap.pop();
+                heap.push(std::cmp::Reverse((approx, slot)));
+            }
+        }
+        let mut exact: Vec<(usize, f32)> = heap
+            .into_iter()
+            .map(|std::cmp::Reverse((_, slot))| {
+                let row = &self.full[slot * self.dims..(slot + 1) * self.dims];
+                (slot, dot_f32(&unit, row))
+            })
+            .collect();
+        exact.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        exact.truncate(k);
+        exact
+            .into_iter()
+            .map(|(slot, s)| (self.ids[slot].clone(), s))
+            .collect()
+    }
+
+    /// The cosine of `query` and `id`'s vector, when it has one.
+    pub fn similarity(&self, query: &[f32], id: &str) -> Option<f32> {
+        let unit = normalised(query, self.dims)?;
+        let slot = *self.slots.get(id)?;
+        Some(dot_f32(
+            &unit,
+            &self.full[slot * self.dims..(slot + 1) * self.dims],
+        ))
+    }
+}
+
+fn normalised(v: &[f32], dims: usize) -> Option<Vec<f32>> {
+    if v.len() != dims || dims == 0 {
+        return None;
+    }
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    (norm.is_finite() && norm > 0.0).then(|| v.iter().map(|x| x / norm).collect())
+}
+
+/// Symmetric int8 quantisation: `v ≈ q * scale`.
+fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    (v.iter().map(|x| (x / scale).round() as i8).collect(), scale)
+}
+
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    // Written so the compiler vectorises it (widening multiply-add).
+    a.iter().zip(b).map(|(x, y)| *x as i32 * *y as i32).sum()
+}
+
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(x: &[f32]) -> Vec<f32> {
+        x.to_vec()
+    }
+
+    #[test]
+    fn finds_the_nearest_and_honours_the_filter() {
+        let mut set = VectorSet::new(3);
+        assert!(set.upsert("a", &v(&[1.0, 0.0, 0.0])));
+        assert!(set.upsert("b", &v(&[0.0, 1.0, 0.0])));
+        assert!(set.upsert("c", &v(&[0.7, 0.7, 0.0])));
+        assert!(!set.upsert("bad", &v(&[1.0, 0.0])), "wrong length refused");
+        let top = set.top_k(&[0.9, 0.1, 0.0], 2, |_| true);
+        assert_eq!(top[0].0, "a");
+        assert_eq!(top[1].0, "c");
+        assert!((top[0].1 - 0.9939).abs() < 1e-3);
+        let top = set.top_k(&[0.9, 0.1, 0.0], 1, |id| id != "a");
+        assert_eq!(top[0].0, "c");
+    }
+
+    #[test]
+    fn remove_moves_the_last_slot_and_keeps_ids_right() {
+        let mut set = VectorSet::new(2);
+        set.upsert("a", &[1.0, 0.0]);
+        set.upsert("b", &[0.0, 1.0]);
+        set.upsert("c", &[-1.0, 0.0]);
+        set.remove("a");
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.top_k(&[-1.0, 0.0], 1, |_| true)[0].0, "c");
+        assert_eq!(set.top_k(&[0.0, 1.0], 1, |_| true)[0].0, "b");
+        set.upsert("b", &[-1.0, 0.1]);
+        assert_eq!(set.len(), 2, "upsert replaces");
+        assert!(set.similarity(&[0.0, 1.0], "a").is_none());
+    }
+}

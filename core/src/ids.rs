@@ -91,3 +91,19 @@ id_type!(
     /// A document an agent wrote about a repository (all its versions).
     DocumentId
 );
+id_type!(
+    /// An entry of a tenant's FAQ knowledge base (all its versions).
+    FaqId
+);
+id_type!(
+    /// A category of a tenant's FAQs (categories form a tree).
+    FaqCategoryId
+);
+id_type!(
+    /// One question asked of a tenant's FAQs, as logged.
+    FaqQueryId
+);
+id_type!(
+    /// A FAQ suggested from questions the FAQs did not answer.
+    FaqSuggestionId
+);

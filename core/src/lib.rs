@@ -5,6 +5,7 @@
 
 pub mod document;
 pub mod email;
+pub mod faq;
 pub mod ids;
 pub mod job;
 pub mod model;
@@ -18,9 +19,15 @@ pub use document::{
     question_key, Document, DocumentVersion, DocumentVersionInfo, NewDocumentVersion, Publication,
 };
 pub use email::{Email, EmailError};
+pub use faq::{
+    language_tag, normalize_tags, Faq, FaqAnalytics, FaqCategory, FaqCategoryPatch, FaqChanges,
+    FaqError, FaqFeedback, FaqFilter, FaqPatch, FaqQueryLog, FaqSource, FaqStatus, FaqSuggestion,
+    FaqSyncRow, FaqVersion, ImportOutcome, NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery,
+    NewFaqSuggestion, SuggestionStatus, TopQuery, UnknownFaqValue,
+};
 pub use ids::{
-    ApiKeyId, AuditId, CheckpointId, DocumentId, JobId, ModelCallId, RepositoryId, SessionId,
-    TaskId, TenantId, UserId,
+    ApiKeyId, AuditId, CheckpointId, DocumentId, FaqCategoryId, FaqId, FaqQueryId, FaqSuggestionId,
+    JobId, ModelCallId, RepositoryId, SessionId, TaskId, TenantId, UserId,
 };
 pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};

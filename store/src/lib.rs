@@ -6,6 +6,7 @@
 
 mod documents_sql;
 mod error;
+mod faqs_sql;
 mod jobs_sql;
 mod open;
 mod postgres;

@@ -7,11 +7,14 @@
 use async_trait::async_trait;
 use morningai_core::{
     ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Budget, BudgetPatch, Checkpoint,
-    CheckpointId, Document, DocumentId, DocumentVersion, DocumentVersionInfo, Email, Job, JobId,
-    JobStatus, Member, Membership, ModelCall, NewDocumentVersion, NewJob, NewRepository, NewTask,
-    Publication, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session, SessionId,
-    Spent, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId, UsageReport, User,
-    UserId, WorkerInfo,
+    CheckpointId, Document, DocumentId, DocumentVersion, DocumentVersionInfo, Email, Faq,
+    FaqAnalytics, FaqCategory, FaqCategoryId, FaqCategoryPatch, FaqChanges, FaqFeedback, FaqFilter,
+    FaqId, FaqPatch, FaqQueryId, FaqQueryLog, FaqSuggestion, FaqSuggestionId, FaqVersion,
+    ImportOutcome, Job, JobId, JobStatus, Member, Membership, ModelCall, NewDocumentVersion,
+    NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion, NewJob, NewRepository,
+    NewTask, Publication, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session,
+    SessionId, Spent, SuggestionStatus, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx,
+    TenantId, UsageReport, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -549,6 +552,146 @@ pub trait DocumentStore: Send + Sync {
         -> StoreResult<i64>;
 }
 
+/// The FAQ knowledge base of each tenant. Changes made by people take a
+/// [`TenantCtx`] and write an audit entry in their transaction; what
+/// answering does (counters, feedback, the query log) and what background
+/// runs do (embeddings, suggestions) take the tenant only. Inputs are checked
+/// with their core `validate`/`normalized` (`InvalidState` when refused) and
+/// stored normalised (tags trimmed and deduplicated, language tags canonical).
+///
+/// Sync: every change to a FAQ's searchable content, status or embedding
+/// (create, update, delete, import, [`FaqStore::set_faq_embedding`]) takes
+/// the tenant's next revision in its transaction; a search index keeps the
+/// revision it has and asks [`FaqStore::faq_changes_since`]. Counter bumps
+/// (views, hits, feedback) do not change the revision.
+#[async_trait]
+pub trait FaqStore: Send + Sync {
+    /// `NotFound` when the parent is not the tenant's; `Conflict` when a
+    /// sibling already has the name.
+    async fn create_category(
+        &self,
+        ctx: &TenantCtx,
+        category: &NewFaqCategory,
+    ) -> StoreResult<FaqCategory>;
+    /// Renames, moves or reorders. `NotFound` for a parent not the tenant's,
+    /// `InvalidState` for a move under itself, `Conflict` for a sibling's name.
+    async fn update_category(
+        &self,
+        ctx: &TenantCtx,
+        id: FaqCategoryId,
+        patch: &FaqCategoryPatch,
+    ) -> StoreResult<FaqCategory>;
+    /// `Conflict` while subcategories or FAQs are filed under it.
+    async fn delete_category(&self, ctx: &TenantCtx, id: FaqCategoryId)
+        -> StoreResult<FaqCategory>;
+    /// Depth-first: each category followed by its subtree, siblings by
+    /// position, then name.
+    async fn categories(&self, tenant: TenantId) -> StoreResult<Vec<FaqCategory>>;
+
+    /// Version 1 of a new FAQ. `NotFound` when the category is not the
+    /// tenant's; `Conflict` when the external id is taken.
+    async fn create_faq(&self, ctx: &TenantCtx, faq: &NewFaq) -> StoreResult<Faq>;
+    /// Applies `patch` as the next version. A patch that changes nothing
+    /// returns the FAQ as it is (no version, no revision). `Conflict` when
+    /// `expected_version` is not the current version. A new question or
+    /// answer drops the embedding (the indexer makes a new one).
+    async fn update_faq(&self, ctx: &TenantCtx, id: FaqId, patch: &FaqPatch) -> StoreResult<Faq>;
+    /// Removes the FAQ with its versions and feedback (logged questions
+    /// keep no link to it) and leaves a tombstone; returns what was removed.
+    async fn delete_faq(&self, ctx: &TenantCtx, id: FaqId) -> StoreResult<Faq>;
+    async fn faq(&self, tenant: TenantId, id: FaqId) -> StoreResult<Option<Faq>>;
+    /// Newest updated first; `filter.before` is the last id of the previous page.
+    async fn faqs(&self, tenant: TenantId, filter: &FaqFilter) -> StoreResult<Vec<Faq>>;
+    /// Newest first.
+    async fn faq_versions(&self, tenant: TenantId, id: FaqId) -> StoreResult<Vec<FaqVersion>>;
+    async fn faq_version(
+        &self,
+        tenant: TenantId,
+        id: FaqId,
+        version: i64,
+    ) -> StoreResult<Option<FaqVersion>>;
+    /// In one transaction: FAQs with an external id the tenant already has
+    /// update that FAQ (a new version only when its content differs), the
+    /// others are created. Any refused input or category not the tenant's
+    /// (`NotFound`) applies nothing. All changes share one revision.
+    async fn import_faqs(&self, ctx: &TenantCtx, faqs: &[NewFaq]) -> StoreResult<ImportOutcome>;
+    /// Stores the FAQ's embedding (little-endian `f32`s) and the model that
+    /// made it, at the next revision.
+    async fn set_faq_embedding(
+        &self,
+        tenant: TenantId,
+        id: FaqId,
+        model: &str,
+        vector: &[f32],
+    ) -> StoreResult<()>;
+    /// FAQs changed (any status) and deleted after `revision`, and the
+    /// revision to continue from.
+    async fn faq_changes_since(&self, tenant: TenantId, revision: i64) -> StoreResult<FaqChanges>;
+    /// The tenant's current FAQ revision (0 before any change): one row by key.
+    async fn faq_revision(&self, tenant: TenantId) -> StoreResult<i64>;
+
+    async fn record_faq_view(&self, tenant: TenantId, id: FaqId) -> StoreResult<()>;
+    /// The FAQ was given as an answer.
+    async fn record_answer_hit(&self, tenant: TenantId, id: FaqId) -> StoreResult<()>;
+    /// Records feedback (anonymous when `user` is none), counts it on the
+    /// FAQ and, with a `query_id`, on that logged question, in one
+    /// transaction. `NotFound` when the FAQ or question is not the tenant's.
+    async fn record_feedback(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+        feedback: &NewFaqFeedback,
+    ) -> StoreResult<FaqFeedback>;
+    /// Logs a question asked (truncated to `FAQ_QUERY_MAX` characters; a
+    /// `top_faq_id` not the tenant's is dropped).
+    async fn log_faq_query(&self, tenant: TenantId, query: &NewFaqQuery)
+        -> StoreResult<FaqQueryId>;
+    /// Questions logged at or after `since`, newest first.
+    async fn faq_queries(
+        &self,
+        tenant: TenantId,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<FaqQueryLog>>;
+    async fn faq_analytics(
+        &self,
+        tenant: TenantId,
+        since: OffsetDateTime,
+    ) -> StoreResult<FaqAnalytics>;
+    /// Questions logged at or after `since` that no FAQ answered or whose
+    /// answer was judged not helpful, newest first.
+    async fn unanswered_queries(
+        &self,
+        tenant: TenantId,
+        since: OffsetDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<FaqQueryLog>>;
+
+    /// Creates the suggestion (`open`) or, when the tenant has one with its
+    /// id, replaces its question, examples, count and centroid (the status
+    /// stays).
+    async fn upsert_suggestion(
+        &self,
+        tenant: TenantId,
+        suggestion: &NewFaqSuggestion,
+    ) -> StoreResult<FaqSuggestion>;
+    /// Most asked first.
+    async fn suggestions(
+        &self,
+        tenant: TenantId,
+        status: Option<SuggestionStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<FaqSuggestion>>;
+    /// Sets the status and the drafting task (none clears it).
+    async fn set_suggestion_status(
+        &self,
+        ctx: &TenantCtx,
+        id: FaqSuggestionId,
+        status: SuggestionStatus,
+        task_id: Option<TaskId>,
+    ) -> StoreResult<FaqSuggestion>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
     HealthStore
@@ -562,6 +705,7 @@ pub trait Store:
     + UsageStore
     + RepositoryStore
     + DocumentStore
+    + FaqStore
 {
 }
 
@@ -577,5 +721,6 @@ impl<T> Store for T where
         + UsageStore
         + RepositoryStore
         + DocumentStore
+        + FaqStore
 {
 }

@@ -2,5 +2,6 @@
 //! speaking the protocol; the embedded models on the real model files.
 
 mod local_chat;
+mod local_e5;
 mod local_embed;
 mod openai;

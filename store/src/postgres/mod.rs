@@ -207,3 +207,15 @@ mod repository_queries {
 mod document_queries {
     crate::documents_sql::impl_document_store!(super::PgStore, sqlx::Postgres, queries);
 }
+
+/// The FAQ store's queries (`crate::faqs_sql`), instantiated for this
+/// backend; changes audit through `queries`.
+mod faq_queries {
+    crate::faqs_sql::impl_faq_store!(
+        super::PgStore,
+        sqlx::Postgres,
+        queries,
+        crate::faqs_sql::ts_native,
+        "f.tags ? $5"
+    );
+}

@@ -165,3 +165,15 @@ mod repository_queries {
 mod document_queries {
     crate::documents_sql::impl_document_store!(super::SqliteStore, sqlx::Sqlite, queries);
 }
+
+/// The FAQ store's queries (`crate::faqs_sql`), instantiated for this
+/// backend; changes audit through `queries`.
+mod faq_queries {
+    crate::faqs_sql::impl_faq_store!(
+        super::SqliteStore,
+        sqlx::Sqlite,
+        queries,
+        crate::faqs_sql::ts_text,
+        "EXISTS (SELECT 1 FROM json_each(f.tags) WHERE json_each.value = $5)"
+    );
+}

@@ -29,6 +29,7 @@ macro_rules! both_stores {
 
 mod conformance;
 mod documents;
+mod faqs;
 mod repositories;
 mod rls;
 mod schema;

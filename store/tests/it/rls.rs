@@ -4,13 +4,15 @@
 //! WHERE clause; a transaction with no tenant set sees nothing.
 
 use morningai_core::{
-    BudgetPatch, CallKind, CallOutcome, Checkpoint, CheckpointId, Email, MicroUsd, ModelCall,
-    ModelCallId, NewDocumentVersion, NewJob, NewRepository, NewTask, RepositoryId, Role, TaskId,
+    BudgetPatch, CallKind, CallOutcome, Checkpoint, CheckpointId, Email, FaqSuggestionId, MicroUsd,
+    ModelCall, ModelCallId, NewDocumentVersion, NewFaq, NewFaqCategory, NewFaqFeedback,
+    NewFaqQuery, NewFaqSuggestion, NewJob, NewRepository, NewTask, RepositoryId, Role, TaskId,
     TenantCtx,
 };
 use morningai_store::testing::TempPostgres;
 use morningai_store::{
-    AccountStore, ApiKeyStore, DocumentStore, RepositoryStore, SessionStore, TaskStore, UsageStore,
+    AccountStore, ApiKeyStore, DocumentStore, FaqStore, RepositoryStore, SessionStore, TaskStore,
+    UsageStore,
 };
 use morningai_store::{JobDelivery, NewApiKey};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
@@ -65,6 +67,7 @@ async fn world() -> World {
             .await
             .unwrap();
         document_rows(&db, &ctx, repo.id).await;
+        faq_rows(&db, &ctx).await;
         ctxs.push(ctx);
     }
     World {
@@ -185,6 +188,79 @@ async fn document_rows(db: &TempPostgres, ctx: &TenantCtx, repo: RepositoryId) {
         .unwrap();
 }
 
+/// A row in every FAQ table: a category with a FAQ (and its version), a
+/// deleted FAQ (a tombstone; both take revisions), a logged question with
+/// feedback, a suggestion.
+async fn faq_rows(db: &TempPostgres, ctx: &TenantCtx) {
+    let category = db
+        .store
+        .create_category(
+            ctx,
+            &NewFaqCategory {
+                parent_id: None,
+                name: "c".into(),
+                position: 0,
+            },
+        )
+        .await
+        .unwrap();
+    let faq = |question: &str| NewFaq {
+        question: question.into(),
+        answer: "a".into(),
+        category_id: Some(category.id),
+        tags: vec!["t".into()],
+        language: "en".into(),
+        status: morningai_core::FaqStatus::Published,
+        source: morningai_core::FaqSource::Manual,
+        origin: None,
+        external_id: None,
+    };
+    let kept = db.store.create_faq(ctx, &faq("q")).await.unwrap();
+    let gone = db.store.create_faq(ctx, &faq("gone")).await.unwrap();
+    db.store.delete_faq(ctx, gone.id).await.unwrap();
+    let query = db
+        .store
+        .log_faq_query(
+            ctx.tenant_id,
+            &NewFaqQuery {
+                query: "q".into(),
+                language: None,
+                channel: "api".into(),
+                top_faq_id: Some(kept.id),
+                top_score: Some(0.9),
+                answered: true,
+            },
+        )
+        .await
+        .unwrap();
+    db.store
+        .record_feedback(
+            ctx.tenant_id,
+            None,
+            &NewFaqFeedback {
+                faq_id: kept.id,
+                helpful: true,
+                query_id: Some(query),
+                comment: None,
+            },
+        )
+        .await
+        .unwrap();
+    db.store
+        .upsert_suggestion(
+            ctx.tenant_id,
+            &NewFaqSuggestion {
+                id: FaqSuggestionId::new(),
+                query: "q".into(),
+                examples: vec![],
+                count: 1,
+                centroid: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 /// (table, the column naming its tenant, an INSERT of a row for tenant $1 by user $2)
 const TABLES: &[(&str, &str, &str)] = &[
     ("tenants", "id", "INSERT INTO tenants (id, name) VALUES ($1, 'x') ON CONFLICT DO NOTHING"),
@@ -202,6 +278,14 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("repositories", "tenant_id", "INSERT INTO repositories (id, tenant_id, name, source, status, created_by, created_at, updated_at) VALUES (gen_random_uuid(), $1, gen_random_uuid()::text, 's', 'pending', $2, now(), now())"),
     ("documents", "tenant_id", "INSERT INTO documents (id, tenant_id, repository_id, question, question_key, title, slug, latest_version, created_at, updated_at) VALUES (gen_random_uuid(), $1, (SELECT id FROM repositories LIMIT 1), 'q', gen_random_uuid()::text, 't', 's', 1, now(), now())"),
     ("document_versions", "tenant_id", "INSERT INTO document_versions (document_id, tenant_id, version, commit_sha, task_id, trace_id, model, markdown, manifest, report, created_at) VALUES ((SELECT id FROM documents LIMIT 1), $1, 99, 'c', gen_random_uuid(), gen_random_uuid(), 'm', 'md', '{}', '{}', now())"),
+    ("faq_categories", "tenant_id", "INSERT INTO faq_categories (id, tenant_id, name, created_at, updated_at) VALUES (gen_random_uuid(), $1, gen_random_uuid()::text, now(), now())"),
+    ("faqs", "tenant_id", "INSERT INTO faqs (id, tenant_id, question, answer, language, status, source, revision, created_by, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'q', 'a', 'en', 'draft', 'manual', 1, $2, now(), now())"),
+    ("faq_versions", "tenant_id", "INSERT INTO faq_versions (faq_id, tenant_id, version, question, answer, tags, language, status, edited_by, created_at) VALUES ((SELECT id FROM faqs LIMIT 1), $1, 99, 'q', 'a', '[]', 'en', 'draft', $2, now())"),
+    ("faq_queries", "tenant_id", "INSERT INTO faq_queries (id, tenant_id, query, query_key, channel, answered, created_at) VALUES (gen_random_uuid(), $1, 'q', 'q', 'api', false, now())"),
+    ("faq_feedback", "tenant_id", "INSERT INTO faq_feedback (id, tenant_id, faq_id, user_id, helpful, created_at) VALUES (gen_random_uuid(), $1, (SELECT id FROM faqs LIMIT 1), $2, true, now())"),
+    ("faq_suggestions", "tenant_id", "INSERT INTO faq_suggestions (id, tenant_id, query, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'q', 'open', now(), now())"),
+    ("faq_revisions", "tenant_id", "INSERT INTO faq_revisions (tenant_id, revision) VALUES ($1, 1)"),
+    ("faq_tombstones", "tenant_id", "INSERT INTO faq_tombstones (tenant_id, faq_id, revision) VALUES ($1, gen_random_uuid(), 1)"),
 ];
 
 /// A transaction as the application role, scoped to `ctx` (or to nothing).

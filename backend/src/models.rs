@@ -20,23 +20,29 @@ use morningai_store::Store;
 use crate::config::{ChatProvider, EmbedProvider, ModelConfig};
 use crate::Config;
 
-/// The task runtime with every graph and the configured models, metered
-/// against the store with the configured prices and default budget.
-pub fn runtime(store: Arc<dyn Store>, queue: Queue, config: &Config) -> anyhow::Result<Runtime> {
+/// The configured models, metered against the store with the configured
+/// prices and default budget.
+pub fn services(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<ModelServices> {
     let models = config.models.build()?;
     let pricing = config
         .usage
         .pricing()
         .context("reading MORNINGAI_PRICING_FILE")?;
-    let services = ModelServices {
+    Ok(ModelServices {
         chat: models.chat,
         embedder: models.embedder,
         pricing: Arc::new(pricing),
-        ledger: Arc::new(StoreLedger::new(
-            store.clone(),
-            config.usage.default_budget(),
-        )),
-    };
+        ledger: Arc::new(StoreLedger::new(store, config.usage.default_budget())),
+    })
+}
+
+/// The runtime with every graph, running models from `services`.
+pub fn runtime(
+    store: Arc<dyn Store>,
+    queue: Queue,
+    config: &Config,
+    services: ModelServices,
+) -> anyhow::Result<Runtime> {
     let env = graph_env(store.clone(), config)?;
     Ok(Runtime::new(store, queue, morningai_agents::registry(env)).with_models(services))
 }

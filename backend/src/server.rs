@@ -50,7 +50,8 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the database")?;
     let queue = crate::jobs::queue(&config.queue, store.clone())?;
-    let runtime = crate::models::runtime(store, queue.clone(), &config)?;
+    let services = crate::models::services(store.clone(), &config)?;
+    let runtime = crate::models::runtime(store, queue.clone(), &config, services)?;
     let queue_config = crate::config::QueueConfig {
         workers: config.queue.workers.max(1),
         ..config.queue.clone()

@@ -39,6 +39,16 @@ pub struct NodeModels {
 }
 
 impl ModelServices {
+    /// The embedder, budget-checked and recorded against `scope`'s tenant
+    /// (for work outside a task: searches, the FAQ index's embeddings).
+    pub fn embedder_for(&self, scope: CallScope) -> Option<Arc<dyn Embedder>> {
+        let ledger: Arc<dyn Ledger> = self.ledger.clone();
+        let meter = Meter::new(ledger, self.pricing.clone(), scope);
+        self.embedder
+            .clone()
+            .map(|embedder| Arc::new(MeteredEmbedder::new(embedder, meter)) as Arc<dyn Embedder>)
+    }
+
     /// The models for one node run of a task.
     pub(crate) fn for_node(
         &self,

@@ -1,5 +1,8 @@
-//! The FAQ knowledge base's agent side: search ([`search`]).
+//! The FAQ knowledge base's agent side: search ([`search`]) and a tenant's
+//! FAQs kept searchable in step with the database ([`library`]).
 
+pub mod library;
 pub mod search;
 
+pub use library::{faq_doc, FaqLibrary, FaqLibraryError, LibraryHit};
 pub use search::{embedding_text, FaqSearchError, FaqSearcher, Ranking, SearchOutcome, Signals};

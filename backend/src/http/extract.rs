@@ -159,3 +159,10 @@ async fn from_session_token(state: &AppState, token: &str) -> Result<TenantCtx, 
         principal: Principal::Session(session.id),
     })
 }
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

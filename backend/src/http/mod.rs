@@ -8,6 +8,7 @@ mod auth;
 mod documents;
 mod error;
 mod extract;
+mod faqs;
 mod frontend;
 mod health;
 mod openapi;
@@ -38,6 +39,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::token::TokenKeys;
 use crate::config::Config;
+use morningai_agents::faq::FaqLibrary;
 
 pub use error::{ApiError, ApiResult, ErrorBody};
 pub use extract::SESSION_COOKIE;
@@ -51,6 +53,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
     pub login_limiter: LoginLimiter,
+    /// Every tenant's FAQs, searchable (kept in step with the database).
+    pub faqs: Arc<FaqLibrary>,
 }
 
 impl AppState {
@@ -67,8 +71,12 @@ impl AppState {
         config: Config,
         jwt_secret: &str,
     ) -> anyhow::Result<Self> {
-        let runtime = crate::models::runtime(store.clone(), queue.clone(), &config)?;
+        let services = crate::models::services(store.clone(), &config)?;
+        let runtime =
+            crate::models::runtime(store.clone(), queue.clone(), &config, services.clone())?;
+        let faqs = Arc::new(FaqLibrary::new(store.clone(), Some(services)));
         Ok(Self {
+            faqs,
             store,
             queue,
             runtime,
@@ -96,6 +104,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(usage::router())
         .merge(repositories::router())
         .merge(documents::router())
+        .merge(faqs::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "usage", description = "Model usage, cost and budgets"),
         (name = "repositories", description = "Repositories the agents index and read"),
         (name = "documents", description = "Documents the agents wrote, with versions, evidence and verification"),
+        (name = "faqs", description = "The FAQ knowledge base: FAQs, versions, categories, search, feedback, analytics"),
     )
 )]
 pub struct ApiDoc;

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use morningai_core::usage::{day_start_ms, hour_start_ms};
 use morningai_core::{now_ms, Budget, BudgetPatch, MicroUsd, Role, TaskId, UsageTotals};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -308,35 +308,28 @@ async fn get_budgets(
     Ok(Json(budgets_body(&state, ctx.tenant_id).await?))
 }
 
-/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to the tenant's overrides. Per cap: absent leaves it as it is,
 /// `null` clears the override (back to the default), a number (0 or more)
 /// overrides the default. To lift a default cap, override it with a large number.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBudgetsRequest {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extract::present")]
     #[schema(value_type = Option<f64>)]
     daily_usd: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extract::present")]
     #[schema(value_type = Option<f64>)]
     hourly_usd: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extract::present")]
     #[schema(value_type = Option<f64>)]
     task_usd: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extract::present")]
     #[schema(value_type = Option<i64>)]
     daily_tokens: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extract::present")]
     #[schema(value_type = Option<i64>)]
     hourly_tokens: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::extract::present")]
     #[schema(value_type = Option<i64>)]
     task_tokens: Option<Option<i64>>,
 }

@@ -7,6 +7,7 @@ mod auth;
 mod chat;
 mod cli;
 mod failures;
+mod faqs;
 mod frontend;
 mod input;
 mod members;

@@ -36,6 +36,8 @@ pub(crate) use both_backends;
 enum Db {
     Sqlite(#[allow(dead_code)] TempSqlite),
     Postgres(TempPostgres),
+    /// Another server's database (see [`TestApp::twin`]).
+    Shared(String),
 }
 
 pub struct TestApp {
@@ -103,6 +105,31 @@ impl TestApp {
         Self::start(store, Db::Postgres(db), tweak).await
     }
 
+    /// A second server on this one's database, as another process (the web
+    /// service and a worker on other machines) would be: its own store
+    /// connections, its own in-memory state.
+    pub async fn twin(&self, tweak: impl FnOnce(&mut Config)) -> Self {
+        let url = match &self._db {
+            Db::Sqlite(db) => db.url.clone(),
+            Db::Postgres(db) => db.owner_url.clone(),
+            Db::Shared(url) => url.clone(),
+        };
+        let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+            Arc::new(
+                morningai_store::SqliteStore::open(&url, &Default::default())
+                    .await
+                    .unwrap(),
+            )
+        } else {
+            Arc::new(
+                morningai_store::PgStore::open(&url, &Default::default())
+                    .await
+                    .unwrap(),
+            )
+        };
+        Self::start(store, Db::Shared(url), tweak).await
+    }
+
     async fn start(store: Arc<dyn Store>, db: Db, tweak: impl FnOnce(&mut Config)) -> Self {
         let data_dir = TempDir::new();
         let mut config = Config::for_tests("unused://", data_dir.0.clone());
@@ -153,7 +180,7 @@ impl TestApp {
     pub fn drop_database(&self) {
         match &self._db {
             Db::Postgres(db) => TempPostgres::drop_database(&db.name),
-            Db::Sqlite(_) => panic!("drop_database is for PostgreSQL apps"),
+            Db::Sqlite(_) | Db::Shared(_) => panic!("drop_database is for PostgreSQL apps"),
         }
     }
 

@@ -230,6 +230,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/faq-categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tenant's categories, each followed by its subtree. */
+        get: operations["list_categories"];
+        put?: never;
+        /** Add a category (owners and admins). */
+        post: operations["create_category"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faq-categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty category (owners and admins): one with subcategories or
+         *     FAQs is a 409.
+         */
+        delete: operations["delete_category"];
+        options?: never;
+        head?: never;
+        /** Rename, move or reorder a category (owners and admins). */
+        patch: operations["update_category"];
+        trace?: never;
+    };
+    "/api/faqs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tenant's FAQs, most recently changed first, a page at a time. */
+        get: operations["list_faqs"];
+        put?: never;
+        /** Add an FAQ (owners and admins). */
+        post: operations["create_faq"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faqs/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Top queries, the unanswered rate, helpfulness and answer hits. */
+        get: operations["faq_analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faqs/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search FAQs by keywords and meaning at once (BM25 fused with embedding
+         *     similarity); every search is logged for analytics and suggestions.
+         */
+        get: operations["search_faqs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faqs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One FAQ. */
+        get: operations["get_faq"];
+        put?: never;
+        post?: never;
+        /** Delete an FAQ with its versions and feedback (owners and admins; audited). */
+        delete: operations["delete_faq"];
+        options?: never;
+        head?: never;
+        /** Edit an FAQ (owners and admins): every change is a new version. */
+        patch: operations["update_faq"];
+        trace?: never;
+    };
+    "/api/faqs/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two versions of an FAQ. */
+        get: operations["diff_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faqs/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Say whether an FAQ helped (any member). */
+        post: operations["give_feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faqs/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of an FAQ, newest first (who edited it, when, what it said). */
+        get: operations["list_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queue/jobs": {
         parameters: {
             query?: never;
@@ -848,6 +1012,18 @@ export interface components {
             name: string;
             role?: null | components["schemas"]["Role"];
         };
+        CreateFaqRequest: {
+            /** @description Markdown. */
+            answer: string;
+            category_id?: null | components["schemas"]["FaqCategoryId"];
+            /** @description Your own id for the FAQ, unique in your tenant (imports upsert by it). */
+            external_id?: string | null;
+            /** @description A BCP 47 tag; default `en`. */
+            language?: string | null;
+            question: string;
+            status?: null | components["schemas"]["FaqStatus"];
+            tags?: string[];
+        };
         CreateRepositoryRequest: {
             /** @description 1–100 characters, unique in the tenant. */
             name: string;
@@ -1000,6 +1176,177 @@ export interface components {
             /** @description What went wrong, in words. */
             message: string;
         };
+        /** @description A FAQ as it is now (its embedding only as `has_embedding`). */
+        Faq: {
+            /** @description Markdown. */
+            answer: string;
+            /**
+             * Format: int64
+             * @description How often it was the answer given.
+             */
+            answer_hits: number;
+            category_id?: null | components["schemas"]["FaqCategoryId"];
+            /** Format: date-time */
+            created_at: string;
+            created_by?: null | components["schemas"]["UserId"];
+            embedding_model?: string | null;
+            /** @description The key of an imported FAQ in its source; unique in the tenant. */
+            external_id?: string | null;
+            has_embedding: boolean;
+            /** Format: int64 */
+            helpful: number;
+            id: components["schemas"]["FaqId"];
+            /** @description A canonical BCP 47 tag (`en`, `zh-Hant`, `pt-BR`). */
+            language: string;
+            /** Format: int64 */
+            not_helpful: number;
+            /**
+             * @description Where it came from (evidence manifest, trace id, task, repository);
+             *     opaque to the store.
+             */
+            origin?: Record<string, unknown> | null;
+            question: string;
+            /**
+             * Format: int64
+             * @description The tenant's FAQ revision of its last change (see [`FaqChanges`]).
+             */
+            revision: number;
+            source: components["schemas"]["FaqSource"];
+            status: components["schemas"]["FaqStatus"];
+            tags: string[];
+            tenant_id: components["schemas"]["TenantId"];
+            /** Format: date-time */
+            updated_at: string;
+            updated_by?: null | components["schemas"]["UserId"];
+            /**
+             * Format: int64
+             * @description The edit number: 1 when created, one more per edit (see [`FaqVersion`]).
+             */
+            version: number;
+            /** Format: int64 */
+            views: number;
+        };
+        /** @description How a tenant's FAQs are doing since some time. */
+        FaqAnalytics: {
+            /**
+             * Format: int64
+             * @description All-time counters of the tenant's FAQs.
+             */
+            answer_hits: number;
+            /**
+             * Format: int64
+             * @description Feedback given since then.
+             */
+            helpful: number;
+            /** Format: int64 */
+            not_helpful: number;
+            /** Format: date-time */
+            since: string;
+            /**
+             * @description The most asked questions since then, most asked first (at most
+             *     [`FAQ_TOP_QUERIES`]).
+             */
+            top_queries: components["schemas"]["TopQuery"][];
+            /**
+             * Format: int64
+             * @description Questions logged since then.
+             */
+            total_queries: number;
+            /**
+             * Format: int64
+             * @description Of those, the ones no FAQ answered.
+             */
+            unanswered: number;
+            /** Format: int64 */
+            views: number;
+        };
+        /** @description A category of FAQs; `parent_id` makes the tree. */
+        FaqCategory: {
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["FaqCategoryId"];
+            name: string;
+            parent_id?: null | components["schemas"]["FaqCategoryId"];
+            /**
+             * Format: int32
+             * @description Order among its siblings (then by name).
+             */
+            position: number;
+            tenant_id: components["schemas"]["TenantId"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * Format: uuid
+         * @description A category of a tenant's FAQs (categories form a tree).
+         */
+        FaqCategoryId: string;
+        FaqDiff: {
+            /** @description A unified diff of the question and answer as Markdown. */
+            diff: string;
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
+        };
+        /** @description Feedback as recorded (`user_id` is none for anonymous feedback). */
+        FaqFeedback: {
+            comment?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            faq_id: components["schemas"]["FaqId"];
+            helpful: boolean;
+            /** Format: uuid */
+            id: string;
+            query_id?: null | components["schemas"]["FaqQueryId"];
+            tenant_id: components["schemas"]["TenantId"];
+            user_id?: null | components["schemas"]["UserId"];
+        };
+        /**
+         * Format: uuid
+         * @description An entry of a tenant's FAQ knowledge base (all its versions).
+         */
+        FaqId: string;
+        FaqPage: {
+            faqs: components["schemas"]["Faq"][];
+            next_cursor?: null | components["schemas"]["FaqId"];
+        };
+        /**
+         * Format: uuid
+         * @description One question asked of a tenant's FAQs, as logged.
+         */
+        FaqQueryId: string;
+        /**
+         * @description Where a FAQ came from.
+         * @enum {string}
+         */
+        FaqSource: "manual" | "imported" | "generated" | "suggested";
+        /**
+         * @description Who can see a FAQ: `draft` (editors only), `published` (everyone the
+         *     tenant answers), `archived` (kept, no longer answered with).
+         * @enum {string}
+         */
+        FaqStatus: "draft" | "published" | "archived";
+        /** @description What a FAQ said at one version (the API diffs two of them). */
+        FaqVersion: {
+            answer: string;
+            category_id?: null | components["schemas"]["FaqCategoryId"];
+            /** Format: date-time */
+            created_at: string;
+            edited_by?: null | components["schemas"]["UserId"];
+            faq_id: components["schemas"]["FaqId"];
+            language: string;
+            question: string;
+            status: components["schemas"]["FaqStatus"];
+            tags: string[];
+            /** Format: int64 */
+            version: number;
+        };
+        FeedbackRequest: {
+            comment?: string | null;
+            helpful: boolean;
+            query_id?: null | components["schemas"]["FaqQueryId"];
+        };
         Health: {
             /** @description The database backend: `sqlite` or `postgres` (readiness only). */
             database?: string | null;
@@ -1095,6 +1442,13 @@ export interface components {
         ModelUsageBody: components["schemas"]["UsageTotalsBody"] & {
             model: string;
             provider: string;
+        };
+        /** @description A category to create. Names are unique among siblings. */
+        NewFaqCategory: {
+            name: string;
+            parent_id?: null | components["schemas"]["FaqCategoryId"];
+            /** Format: int32 */
+            position?: number;
         };
         /**
          * @description Where a version was published: the branch pushed to the repository's
@@ -1208,6 +1562,29 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "member" | "admin" | "owner";
+        SearchHit: {
+            faq: components["schemas"]["Faq"];
+            /** @description Set when keywords (BM25) found it: its rank and BM25 score. */
+            keyword?: Record<string, unknown> | null;
+            /**
+             * Format: float
+             * @description The fused rank score (reciprocal rank fusion of the signals).
+             */
+            score: number;
+            /** @description Set when meaning (embeddings) found it: its rank and cosine similarity. */
+            semantic?: Record<string, unknown> | null;
+        };
+        SearchResults: {
+            /** @description Whether the best hit is a confident answer. */
+            answered: boolean;
+            hits: components["schemas"]["SearchHit"][];
+            /** @description The query's entry in the query log: pass it with feedback. */
+            query_id: components["schemas"]["FaqQueryId"];
+            /** @description False when the search used keywords only (no embedder, or it failed). */
+            semantic: boolean;
+            /** Format: double */
+            took_ms: number;
+        };
         /** @description A new session: the token also arrives as an HttpOnly cookie. */
         SessionResponse: {
             /** Format: date-time */
@@ -1342,6 +1719,15 @@ export interface components {
             tenant: components["schemas"]["Tenant"];
         };
         /**
+         * @description One of the most asked questions (asked the same way: see
+         *     [`crate::question_key`]).
+         */
+        TopQuery: {
+            /** Format: int64 */
+            count: number;
+            query: string;
+        };
+        /**
          * @description Changes to the tenant's overrides. Per cap: absent leaves it as it is,
          *     `null` clears the override (back to the default), a number (0 or more)
          *     overrides the default. To lift a default cap, override it with a large number.
@@ -1359,6 +1745,25 @@ export interface components {
             task_tokens?: number | null;
             /** Format: double */
             task_usd?: number | null;
+        };
+        UpdateCategoryRequest: {
+            name?: string | null;
+            parent_id?: null | components["schemas"]["FaqCategoryId"];
+            /** Format: int32 */
+            position?: number | null;
+        };
+        UpdateFaqRequest: {
+            answer?: string | null;
+            category_id?: null | components["schemas"]["FaqCategoryId"];
+            /**
+             * Format: int64
+             * @description The version you edited; when the FAQ has changed since, 409.
+             */
+            expected_version?: number | null;
+            language?: string | null;
+            question?: string | null;
+            status?: null | components["schemas"]["FaqStatus"];
+            tags?: string[] | null;
         };
         UsageBody: {
             /** @description Per UTC day with calls, oldest first. */
@@ -2153,6 +2558,693 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqCategory"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewFaqCategory"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqCategory"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the category's id */
+                id: components["schemas"]["FaqCategoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the category's id */
+                id: components["schemas"]["FaqCategoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCategoryRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqCategory"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_faqs: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["FaqStatus"];
+                category_id?: components["schemas"]["FaqCategoryId"];
+                tag?: string;
+                /** @description A BCP 47 tag; matches exactly (`zh-Hant`). */
+                language?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: components["schemas"]["FaqId"];
+                /** @description 1–200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqPage"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFaqRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    faq_analytics: {
+        parameters: {
+            query?: {
+                /** @description Days back from now, 1–365; default 30. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqAnalytics"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_faqs: {
+        parameters: {
+            query: {
+                /** @description What to look for: words or a whole question, in any language. */
+                q: string;
+                /** @description Only FAQs in this language (its primary subtag: `zh` matches `zh-Hant`). */
+                language?: string;
+                category_id?: components["schemas"]["FaqCategoryId"];
+                tag?: string;
+                /** @description Default `published`. */
+                status?: components["schemas"]["FaqStatus"];
+                /** @description 1–50, default 10. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFaqRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    diff_versions: {
+        parameters: {
+            query?: {
+                /** @description Default: the version before `to`. */
+                from?: number;
+                /** @description Default: the latest. */
+                to?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqDiff"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    give_feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqFeedback"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqVersion"][];
                 };
             };
             401: {

@@ -1,0 +1,295 @@
+//! A tenant's FAQs as the server searches them: one in-memory index per
+//! tenant, filled from the database on first use and kept in step with it.
+//!
+//! Keeping several processes in step (the web service and the workers on
+//! other machines): every FAQ write takes the tenant's next revision in the
+//! database (`faq_revisions`), deletions leave a tombstone. Before answering,
+//! a search reads the tenant's revision (one primary-key lookup) and, when
+//! its index is behind, applies the changes since the revision it has. So
+//! every process answers from the FAQs committed before the search began —
+//! read-your-writes across processes, with no message that could be missed.
+//!
+//! Embeddings live in the database beside the FAQ (with the model that made
+//! them), so each FAQ is embedded once, by whichever process first finds it
+//! without a vector of the configured model — in the background, metered
+//! against its tenant's budget; until then it is found by keywords.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use morningai_ai::{CallScope, Embedder};
+use morningai_core::{Faq, FaqId, FaqStatus, TenantId};
+use morningai_knowledge::faq::{FaqDoc, FaqFilter, FaqHit};
+use morningai_orchestration::ModelServices;
+use morningai_store::Store;
+
+use super::search::{FaqSearchError, FaqSearcher, Ranking, SearchOutcome};
+
+/// Tenants whose index is kept in memory; the least recently searched one
+/// is dropped beyond this (and rebuilt from the database when needed).
+pub const MAX_TENANT_INDEXES: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FaqLibraryError {
+    #[error(transparent)]
+    Search(#[from] FaqSearchError),
+    #[error(transparent)]
+    Store(#[from] morningai_store::StoreError),
+}
+
+struct TenantIndex {
+    searcher: FaqSearcher,
+    /// The revision the index reflects.
+    revision: tokio::sync::Mutex<i64>,
+    /// Set while a background embedding run is going for this tenant.
+    embedding: std::sync::atomic::AtomicBool,
+    last_used: std::sync::atomic::AtomicU64,
+}
+
+pub struct FaqLibrary {
+    store: Arc<dyn Store>,
+    models: Option<ModelServices>,
+    tenants: Mutex<HashMap<TenantId, Arc<TenantIndex>>>,
+    clock: std::sync::atomic::AtomicU64,
+}
+
+/// A hit with its FAQ.
+#[derive(Clone, Debug)]
+pub struct LibraryHit {
+    pub faq: Faq,
+    pub hit: FaqHit,
+}
+
+/// An FAQ as the index sees it.
+pub fn faq_doc(faq: &Faq) -> FaqDoc {
+    FaqDoc {
+        id: faq.id.to_string(),
+        question: faq.question.clone(),
+        answer: faq.answer.clone(),
+        language: faq.language.clone(),
+        category: faq.category_id.map(|c| c.to_string()),
+        tags: faq.tags.clone(),
+        status: faq.status.as_str().to_string(),
+    }
+}
+
+impl FaqLibrary {
+    /// `models`: the configured embedder (and what metering it needs); `None`
+    /// searches by keywords only.
+    pub fn new(store: Arc<dyn Store>, models: Option<ModelServices>) -> Self {
+        FaqLibrary {
+            store,
+            models,
+            tenants: Mutex::new(HashMap::new()),
+            clock: Default::default(),
+        }
+    }
+
+    /// The embedder's model name, when there is one.
+    pub fn embedder_model(&self) -> Option<String> {
+        self.models
+            .as_ref()
+            .and_then(|m| m.embedder.as_ref())
+            .map(|e| e.model().to_string())
+    }
+
+    fn embedder(&self, tenant: TenantId) -> Option<Arc<dyn Embedder>> {
+        self.models
+            .as_ref()
+            .and_then(|m| m.embedder_for(CallScope::tenant(tenant)))
+    }
+
+    fn tenant(&self, tenant: TenantId) -> Result<Arc<TenantIndex>, FaqLibraryError> {
+        use std::sync::atomic::Ordering;
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut tenants = self.tenants.lock().expect("faq tenants");
+        if let Some(t) = tenants.get(&tenant) {
+            t.last_used.store(now, Ordering::Relaxed);
+            return Ok(t.clone());
+        }
+        if tenants.len() >= MAX_TENANT_INDEXES {
+            let oldest = tenants
+                .iter()
+                .min_by_key(|(_, t)| t.last_used.load(Ordering::Relaxed))
+                .map(|(id, _)| *id);
+            if let Some(id) = oldest {
+                tenants.remove(&id);
+            }
+        }
+        let index = Arc::new(TenantIndex {
+            searcher: FaqSearcher::new(self.embedder(tenant))?,
+            revision: tokio::sync::Mutex::new(0),
+            embedding: Default::default(),
+            last_used: now.into(),
+        });
+        tenants.insert(tenant, index.clone());
+        Ok(index)
+    }
+
+    /// Brings the tenant's index to the database's current revision.
+    async fn catch_up(
+        self: &Arc<Self>,
+        tenant: TenantId,
+        index: &Arc<TenantIndex>,
+    ) -> Result<(), FaqLibraryError> {
+        let current = self.store.faq_revision(tenant).await?;
+        let mut have = index.revision.lock().await;
+        if *have >= current {
+            return Ok(());
+        }
+        let changes = self.store.faq_changes_since(tenant, *have).await?;
+        let model = self.embedder_model();
+        let deleted: Vec<String> = changes.deleted.iter().map(|id| id.to_string()).collect();
+        index
+            .searcher
+            .index()
+            .remove(&deleted)
+            .map_err(FaqSearchError::from)?;
+        let docs: Vec<FaqDoc> = changes.upserted.iter().map(|r| faq_doc(&r.faq)).collect();
+        index
+            .searcher
+            .index()
+            .upsert(&docs)
+            .map_err(FaqSearchError::from)?;
+        let mut missing = false;
+        for row in &changes.upserted {
+            match (&row.embedding, &row.embedding_model) {
+                (Some(v), Some(m)) if Some(m) == model.as_ref() => {
+                    index
+                        .searcher
+                        .index()
+                        .set_vector(&row.faq.id.to_string(), v);
+                }
+                _ => missing |= model.is_some(),
+            }
+        }
+        *have = changes.revision.max(current);
+        drop(have);
+        if missing {
+            self.embed_missing(tenant, index.clone());
+        }
+        Ok(())
+    }
+
+    /// Embeds, in the background, the tenant's FAQs that have no vector of
+    /// the configured model, and stores the vectors (one run per tenant).
+    fn embed_missing(self: &Arc<Self>, tenant: TenantId, index: Arc<TenantIndex>) {
+        use std::sync::atomic::Ordering;
+        if index.embedding.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let library = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = library.embed_pending(tenant, &index).await {
+                tracing::warn!(tenant = %tenant, error = %e, "FAQ embeddings not computed");
+            }
+            index.embedding.store(false, Ordering::Release);
+        });
+    }
+
+    async fn embed_pending(
+        &self,
+        tenant: TenantId,
+        index: &TenantIndex,
+    ) -> Result<(), FaqLibraryError> {
+        let Some(model) = self.embedder_model() else {
+            return Ok(());
+        };
+        let changes = self.store.faq_changes_since(tenant, 0).await?;
+        let pending: Vec<&Faq> = changes
+            .upserted
+            .iter()
+            .filter(|r| r.embedding.is_none() || r.embedding_model.as_deref() != Some(&model))
+            .map(|r| &r.faq)
+            .collect();
+        for batch in pending.chunks(64) {
+            let docs: Vec<FaqDoc> = batch.iter().map(|f| faq_doc(f)).collect();
+            let vectors = index.searcher.embed(&docs).await?;
+            for (faq, v) in batch.iter().zip(&vectors) {
+                match self
+                    .store
+                    .set_faq_embedding(tenant, faq.id, &model, v)
+                    .await
+                {
+                    Ok(()) => {
+                        index.searcher.index().set_vector(&faq.id.to_string(), v);
+                    }
+                    // Deleted meanwhile: nothing to embed.
+                    Err(morningai_store::StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Embeds one FAQ now and stores its vector (after a create or an edit),
+    /// so it is found by meaning from the next search on. A failure leaves
+    /// it to the background run.
+    pub async fn embed_now(self: &Arc<Self>, faq: &Faq) {
+        let Some(model) = self.embedder_model() else {
+            return;
+        };
+        let Ok(index) = self.tenant(faq.tenant_id) else {
+            return;
+        };
+        match index.searcher.embed(&[faq_doc(faq)]).await {
+            Ok(vectors) => {
+                if let Some(v) = vectors.first() {
+                    if let Err(e) = self
+                        .store
+                        .set_faq_embedding(faq.tenant_id, faq.id, &model, v)
+                        .await
+                    {
+                        tracing::debug!(error = %e, faq = %faq.id, "FAQ embedding not stored");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, faq = %faq.id, "FAQ not embedded"),
+        }
+    }
+
+    /// The best `limit` FAQs of `tenant` for `text`, with their records.
+    pub async fn search(
+        self: &Arc<Self>,
+        tenant: TenantId,
+        text: &str,
+        filter: FaqFilter,
+        limit: usize,
+    ) -> Result<(Vec<LibraryHit>, SearchOutcome), FaqLibraryError> {
+        let index = self.tenant(tenant)?;
+        self.catch_up(tenant, &index).await?;
+        let outcome = index
+            .searcher
+            .search(text, filter, limit, Ranking::default())
+            .await?;
+        let mut hits = Vec::with_capacity(outcome.hits.len());
+        let mut seen = HashSet::new();
+        for hit in &outcome.hits {
+            let Ok(id) = hit.id.parse::<uuid::Uuid>() else {
+                continue;
+            };
+            let id = FaqId::from(id);
+            if !seen.insert(id) {
+                continue;
+            }
+            // Read back: the record, not the index, is the truth (a row
+            // deleted since the catch-up is simply left out).
+            if let Some(faq) = self.store.faq(tenant, id).await? {
+                hits.push(LibraryHit {
+                    faq,
+                    hit: hit.clone(),
+                });
+            }
+        }
+        Ok((hits, outcome))
+    }
+
+    /// Published FAQs only: what a public reader or a bot may be shown.
+    pub fn published() -> FaqFilter {
+        FaqFilter {
+            status: Some(FaqStatus::Published.as_str().to_string()),
+            ..FaqFilter::default()
+        }
+    }
+}

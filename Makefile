@@ -64,7 +64,10 @@ lint:
 # first, so no database idles through the build. Then the embedded models
 # against llama.cpp on the same GGUF (bench/llamacpp/: llama-bench built from
 # source on first use), and indexing (a generated 20,000-file tree, this
-# repository, `morningai ask` end to end), which need no database.
+# repository, `morningai ask` end to end), which need no database. Then FAQ
+# search: 100,000 generated FAQs (index build, latency with the query's
+# embedding) and quality on a labelled set (bench/faq/quality.py: StackFAQ,
+# read in place from ../shared/data, skipped when absent).
 bench:
 	$(CARGO) bench -p morningai-backend --bench http --no-run
 	$(CARGO) bench -p morningai-queue --bench throughput --no-run
@@ -73,6 +76,8 @@ bench:
 	$(SHELL) scripts/fetch-models.sh
 	$(CARGO) bench -p morningai-ai --bench local_models --no-run
 	$(CARGO) bench -p morningai-knowledge --bench index --no-run
+	$(CARGO) bench -p morningai-agents --bench faq_scale --no-run
+	$(CARGO) build --release --bin morningai
 	python3 bench/llamacpp/bench.py --setup-only
 	@run='$(CARGO) bench -p morningai-backend --bench http && $(CARGO) bench -p morningai-queue --bench throughput && $(CARGO) bench -p morningai-orchestration --bench runtime && python3 bench/rq/bench.py'; \
 	echo "$$run"; \
@@ -83,6 +88,8 @@ bench:
 	fi
 	$(CARGO) bench -p morningai-ai --bench local_models
 	$(CARGO) bench -p morningai-knowledge --bench index
+	$(CARGO) bench -p morningai-agents --bench faq_scale
+	python3 bench/faq/quality.py
 
 migrate:
 	$(CARGO) run --bin morningai -- migrate

@@ -56,6 +56,20 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("delete", "/api/documents/{id}"),
     ("get", "/api/documents/{id}/versions"),
     ("get", "/api/documents/{id}/diff"),
+    ("get", "/api/faqs"),
+    ("post", "/api/faqs"),
+    ("get", "/api/faqs/search"),
+    ("get", "/api/faqs/analytics"),
+    ("get", "/api/faqs/{id}"),
+    ("patch", "/api/faqs/{id}"),
+    ("delete", "/api/faqs/{id}"),
+    ("get", "/api/faqs/{id}/versions"),
+    ("get", "/api/faqs/{id}/diff"),
+    ("post", "/api/faqs/{id}/feedback"),
+    ("get", "/api/faq-categories"),
+    ("post", "/api/faq-categories"),
+    ("patch", "/api/faq-categories/{id}"),
+    ("delete", "/api/faq-categories/{id}"),
 ];
 
 fn operations(doc: &Value) -> Vec<(String, String)> {

@@ -288,10 +288,17 @@ impl FaqIndex {
         let semantic = match q.vector {
             Some(v) => {
                 let state = self.state.read().expect("faq index state");
+                let keep = |id: &str| state.meta.get(id).is_some_and(|m| m.matches(&q.filter));
+                let unfiltered = q.filter.status.is_none()
+                    && q.filter.language.is_none()
+                    && q.filter.category.is_none()
+                    && q.filter.tag.is_none();
                 match &state.vectors {
-                    Some(set) => set.top_k(v, pool, |id| {
-                        state.meta.get(id).is_some_and(|m| m.matches(&q.filter))
-                    }),
+                    Some(set) => set.top_k(
+                        v,
+                        pool,
+                        (!unfiltered).then_some(&keep as &dyn Fn(&str) -> bool),
+                    ),
                     None => Vec::new(),
                 }
             }

@@ -93,12 +93,12 @@ impl VectorSet {
     }
 
     /// The `k` ids most similar to `query` (cosine, best first) among those
-    /// `keep` accepts.
+    /// `keep` accepts (`None`: all, without a call per vector).
     pub fn top_k(
         &self,
         query: &[f32],
         k: usize,
-        keep: impl Fn(&str) -> bool,
+        keep: Option<&dyn Fn(&str) -> bool>,
     ) -> Vec<(String, f32)> {
         let Some(unit) = normalised(query, self.dims) else {
             return Vec::new();
@@ -112,7 +112,7 @@ impl VectorSet {
         // Min-heap of the best approximate scores so far.
         let mut heap: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = BinaryHeap::new();
         for (slot, row) in self.quant.chunks_exact(self.dims).enumerate() {
-            if !keep(&self.ids[slot]) {
+            if keep.is_some_and(|keep| !keep(&self.ids[slot])) {
                 continue;
             }
             let dot = dot_i8(&q, row);
@@ -167,8 +167,28 @@ fn quantise(v: &[f32]) -> (Vec<i8>, f32) {
 }
 
 fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    // Written so the compiler vectorises it (widening multiply-add).
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { dot_i8_avx2(a, b) };
+        }
+    }
+    dot_i8_portable(a, b)
+}
+
+/// Written so the compiler vectorises it (widening multiply-add).
+#[inline(always)]
+fn dot_i8_portable(a: &[i8], b: &[i8]) -> i32 {
     a.iter().zip(b).map(|(x, y)| *x as i32 * *y as i32).sum()
+}
+
+/// The same loop compiled for AVX2 (the baseline x86-64 target has only
+/// SSE2): 32 products per instruction instead of 8, the scan's main cost.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
+    dot_i8_portable(a, b)
 }
 
 fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
@@ -190,12 +210,20 @@ mod tests {
         assert!(set.upsert("b", &v(&[0.0, 1.0, 0.0])));
         assert!(set.upsert("c", &v(&[0.7, 0.7, 0.0])));
         assert!(!set.upsert("bad", &v(&[1.0, 0.0])), "wrong length refused");
-        let top = set.top_k(&[0.9, 0.1, 0.0], 2, |_| true);
+        let top = set.top_k(&[0.9, 0.1, 0.0], 2, None);
         assert_eq!(top[0].0, "a");
         assert_eq!(top[1].0, "c");
         assert!((top[0].1 - 0.9939).abs() < 1e-3);
-        let top = set.top_k(&[0.9, 0.1, 0.0], 1, |id| id != "a");
+        let top = set.top_k(&[0.9, 0.1, 0.0], 1, Some(&|id: &str| id != "a"));
         assert_eq!(top[0].0, "c");
+    }
+
+    #[test]
+    fn the_vectorised_dot_product_is_the_portable_one() {
+        let a: Vec<i8> = (0..384).map(|i| ((i * 37) % 255 - 127) as i8).collect();
+        let b: Vec<i8> = (0..384).map(|i| ((i * 91) % 255 - 127) as i8).collect();
+        assert_eq!(dot_i8(&a, &b), dot_i8_portable(&a, &b));
+        assert_eq!(dot_i8(&a[..7], &b[..7]), dot_i8_portable(&a[..7], &b[..7]));
     }
 
     #[test]
@@ -206,8 +234,8 @@ mod tests {
         set.upsert("c", &[-1.0, 0.0]);
         set.remove("a");
         assert_eq!(set.len(), 2);
-        assert_eq!(set.top_k(&[-1.0, 0.0], 1, |_| true)[0].0, "c");
-        assert_eq!(set.top_k(&[0.0, 1.0], 1, |_| true)[0].0, "b");
+        assert_eq!(set.top_k(&[-1.0, 0.0], 1, None)[0].0, "c");
+        assert_eq!(set.top_k(&[0.0, 1.0], 1, None)[0].0, "b");
         set.upsert("b", &[-1.0, 0.1]);
         assert_eq!(set.len(), 2, "upsert replaces");
         assert!(set.similarity(&[0.0, 1.0], "a").is_none());

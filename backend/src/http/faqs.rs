@@ -30,8 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search_faqs))
         .routes(routes!(faq_analytics))
         .routes(routes!(get_faq, update_faq, delete_faq))
-        .routes(routes!(list_versions))
-        .routes(routes!(diff_versions))
+        .routes(routes!(list_faq_versions))
+        .routes(routes!(diff_faq_versions))
         .routes(routes!(give_feedback))
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category, delete_category))
@@ -258,7 +258,7 @@ async fn delete_faq(
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = [FaqVersion]), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
-async fn list_versions(
+async fn list_faq_versions(
     State(state): State<AppState>,
     Auth(ctx): Auth,
     Path(id): Path<FaqId>,
@@ -291,7 +291,7 @@ pub struct FaqDiff {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = FaqDiff), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn diff_versions(
+async fn diff_faq_versions(
     State(state): State<AppState>,
     Auth(ctx): Auth,
     Path(id): Path<FaqId>,

@@ -351,7 +351,7 @@ export interface paths {
             cookie?: never;
         };
         /** What changed between two versions of an FAQ. */
-        get: operations["diff_versions"];
+        get: operations["diff_faq_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -385,7 +385,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every version of an FAQ, newest first (who edited it, when, what it said). */
-        get: operations["list_versions"];
+        get: operations["list_faq_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3126,7 +3126,7 @@ export interface operations {
             };
         };
     };
-    diff_versions: {
+    diff_faq_versions: {
         parameters: {
             query?: {
                 /** @description Default: the version before `to`. */
@@ -3227,7 +3227,7 @@ export interface operations {
             };
         };
     };
-    list_versions: {
+    list_faq_versions: {
         parameters: {
             query?: never;
             header?: never;

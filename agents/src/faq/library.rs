@@ -23,7 +23,7 @@ use morningai_knowledge::faq::{FaqDoc, FaqFilter, FaqHit};
 use morningai_orchestration::ModelServices;
 use morningai_store::Store;
 
-use super::search::{FaqSearchError, FaqSearcher, Ranking, SearchOutcome};
+use super::search::{embedding_text, FaqSearchError, FaqSearcher, Ranking, SearchOutcome};
 
 /// Tenants whose index is kept in memory; the least recently searched one
 /// is dropped beyond this (and rebuilt from the database when needed).
@@ -226,16 +226,15 @@ impl FaqLibrary {
     /// Embeds one FAQ now and stores its vector (after a create or an edit),
     /// so it is found by meaning from the next search on. A failure leaves
     /// it to the background run.
-    pub async fn embed_now(self: &Arc<Self>, faq: &Faq) {
-        let Some(model) = self.embedder_model() else {
+    pub async fn embed_now(&self, faq: &Faq) {
+        let (Some(model), Some(embedder)) = (self.embedder_model(), self.embedder(faq.tenant_id))
+        else {
             return;
         };
-        let Ok(index) = self.tenant(faq.tenant_id) else {
-            return;
-        };
-        match index.searcher.embed(&[faq_doc(faq)]).await {
-            Ok(vectors) => {
-                if let Some(v) = vectors.first() {
+        let text = embedding_text(&faq_doc(faq));
+        match embedder.embed_queries(&[text]).await {
+            Ok(response) => {
+                if let Some(v) = response.vectors.first() {
                     if let Err(e) = self
                         .store
                         .set_faq_embedding(faq.tenant_id, faq.id, &model, v)

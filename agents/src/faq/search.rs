@@ -105,16 +105,6 @@ impl FaqSearcher {
         Ok(out)
     }
 
-    /// Indexes FAQs and, with an embedder, their embeddings.
-    pub async fn add(&self, docs: &[FaqDoc]) -> Result<(), FaqSearchError> {
-        self.index.upsert(docs)?;
-        let vectors = self.embed(docs).await?;
-        for (doc, v) in docs.iter().zip(&vectors) {
-            self.index.set_vector(&doc.id, v);
-        }
-        Ok(())
-    }
-
     /// The best `limit` FAQs for `text`. When the embedder fails the search
     /// still answers from keywords (and says so in `semantic`).
     pub async fn search(

@@ -224,13 +224,13 @@ async fn update_faq(
     }
     .normalized()
     .map_err(invalid)?;
-    let before = load(&state, ctx.tenant_id, id).await?;
     let faq = state
         .store
         .update_faq(ctx, id, &patch)
         .await
         .map_err(stored)?;
-    if faq.question != before.question || !faq.has_embedding {
+    // The store drops the embedding when the text changes.
+    if !faq.has_embedding {
         state.faqs.embed_now(&faq).await;
     }
     Ok(Json(faq))

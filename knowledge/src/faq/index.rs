@@ -97,6 +97,16 @@ struct Meta {
     tags: Vec<String>,
 }
 
+impl FaqFilter {
+    /// Whether it matches everything.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.language.is_none()
+            && self.category.is_none()
+            && self.tag.is_none()
+    }
+}
+
 impl Meta {
     fn matches(&self, f: &FaqFilter) -> bool {
         f.status.as_ref().is_none_or(|s| *s == self.status)
@@ -272,12 +282,6 @@ impl FaqIndex {
         state.vectors.as_mut().is_some_and(|v| v.upsert(id, vector))
     }
 
-    /// Whether `id` has an embedding.
-    pub fn has_vector(&self, id: &str) -> bool {
-        let state = self.state.read().expect("faq index state");
-        state.vectors.as_ref().is_some_and(|v| v.contains(id))
-    }
-
     /// The best `limit` FAQs for the query, best first.
     pub fn search(&self, q: &FaqQuery<'_>) -> Result<Vec<FaqHit>> {
         if q.limit == 0 {
@@ -289,15 +293,11 @@ impl FaqIndex {
             Some(v) => {
                 let state = self.state.read().expect("faq index state");
                 let keep = |id: &str| state.meta.get(id).is_some_and(|m| m.matches(&q.filter));
-                let unfiltered = q.filter.status.is_none()
-                    && q.filter.language.is_none()
-                    && q.filter.category.is_none()
-                    && q.filter.tag.is_none();
                 match &state.vectors {
                     Some(set) => set.top_k(
                         v,
                         pool,
-                        (!unfiltered).then_some(&keep as &dyn Fn(&str) -> bool),
+                        (!q.filter.is_empty()).then_some(&keep as &dyn Fn(&str) -> bool),
                     ),
                     None => Vec::new(),
                 }

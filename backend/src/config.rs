@@ -53,6 +53,15 @@ pub struct Config {
     #[arg(long, env = "MORNINGAI_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_per_account_per_minute: u32,
 
+    /// Public help-centre requests allowed per client IP per minute.
+    #[arg(long, env = "MORNINGAI_PUBLIC_PER_IP_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_per_ip_per_minute: u32,
+
+    /// Public help-centre requests allowed per help centre per minute (all
+    /// clients together).
+    #[arg(long, env = "MORNINGAI_PUBLIC_PER_CENTRE_PER_MINUTE", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_per_centre_per_minute: u32,
+
     /// Take the client IP from X-Forwarded-For (only behind a proxy you run,
     /// such as Render's).
     #[arg(long, env = "MORNINGAI_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod faq_cli;
+pub mod faq_files;
 pub mod http;
 pub mod jobs;
 pub mod models;

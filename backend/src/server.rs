@@ -76,6 +76,7 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let limiter = state.login_limiter.clone();
+    let public_limiter = state.public_limiter.clone();
     let store = state.store.clone();
     let cache_days = state.config.usage.model_cache_days;
     let pruner = tokio::spawn(async move {
@@ -83,6 +84,7 @@ pub async fn run(
         for minute in 0u64.. {
             tick.tick().await;
             limiter.prune();
+            public_limiter.prune();
             if cache_days > 0 && minute % 60 == 0 {
                 purge_model_cache(&*store, cache_days).await;
             }

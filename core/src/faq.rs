@@ -54,6 +54,10 @@ pub enum FaqError {
     Comment,
     #[error("a channel must have 1 to {max} characters", max = FAQ_CHANNEL_MAX)]
     Channel,
+    #[error("a slug has 3 to 63 lower-case letters, digits and inner hyphens (like `acme-help`)")]
+    Slug,
+    #[error("a title must have 1 to {max} characters", max = FAQ_CATEGORY_NAME_MAX)]
+    Title,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -424,7 +428,59 @@ pub struct FaqVersion {
     pub created_at: OffsetDateTime,
 }
 
-/// What an import did.
+/// One FAQ of an import: with `id`, an update of that FAQ; else matched by
+/// `external_id` when it has one; else new.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaqImportItem {
+    pub id: Option<FaqId>,
+    pub faq: NewFaq,
+}
+
+/// A tenant's public help centre: its published FAQs, readable without an
+/// account at `/public/{slug}/…` while `enabled`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HelpCentre {
+    pub tenant_id: TenantId,
+    pub slug: String,
+    pub enabled: bool,
+    pub title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What an owner or admin sets of a help centre.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HelpCentreSettings {
+    pub slug: String,
+    pub enabled: bool,
+    pub title: String,
+}
+
+impl HelpCentreSettings {
+    /// Trimmed and checked; the slug lower-cased.
+    pub fn normalized(&self) -> Result<HelpCentreSettings, FaqError> {
+        let slug = self.slug.trim().to_ascii_lowercase();
+        let b = slug.as_bytes();
+        let inner_ok = b
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+        if !(3..=63).contains(&b.len()) || !inner_ok || b[0] == b'-' || b[b.len() - 1] == b'-' {
+            return Err(FaqError::Slug);
+        }
+        let title = self.title.trim();
+        if !chars_between(title, 1, FAQ_CATEGORY_NAME_MAX) || title.chars().any(char::is_control) {
+            return Err(FaqError::Title);
+        }
+        Ok(HelpCentreSettings {
+            slug,
+            enabled: self.enabled,
+            title: title.to_owned(),
+        })
+    }
+}
+
+/// What an import did (or, in a dry run, would do).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportOutcome {
     pub created: u64,

@@ -21,9 +21,10 @@ pub use document::{
 pub use email::{Email, EmailError};
 pub use faq::{
     language_tag, normalize_tags, Faq, FaqAnalytics, FaqCategory, FaqCategoryPatch, FaqChanges,
-    FaqError, FaqFeedback, FaqFilter, FaqPatch, FaqQueryLog, FaqSource, FaqStatus, FaqSuggestion,
-    FaqSyncRow, FaqVersion, ImportOutcome, NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery,
-    NewFaqSuggestion, SuggestionStatus, TopQuery, UnknownFaqValue,
+    FaqError, FaqFeedback, FaqFilter, FaqImportItem, FaqPatch, FaqQueryLog, FaqSource, FaqStatus,
+    FaqSuggestion, FaqSyncRow, FaqVersion, HelpCentre, HelpCentreSettings, ImportOutcome, NewFaq,
+    NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion, SuggestionStatus, TopQuery,
+    UnknownFaqValue,
 };
 pub use ids::{
     ApiKeyId, AuditId, CheckpointId, DocumentId, FaqCategoryId, FaqId, FaqQueryId, FaqSuggestionId,

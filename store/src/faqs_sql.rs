@@ -18,7 +18,7 @@
 
 use morningai_core::{
     Faq, FaqCategory, FaqError, FaqFeedback, FaqPatch, FaqQueryLog, FaqStatus, FaqSuggestion,
-    FaqVersion, NewFaq,
+    FaqVersion, HelpCentre, NewFaq,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -268,6 +268,29 @@ impl CategoryRow {
     }
 }
 
+pub(crate) const HELP_CENTRE_COLUMNS: &str = "tenant_id, slug, enabled, title, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HelpCentreRow {
+    tenant_id: Uuid,
+    slug: String,
+    enabled: bool,
+    title: String,
+    updated_at: OffsetDateTime,
+}
+
+impl HelpCentreRow {
+    pub fn into_domain(self) -> HelpCentre {
+        HelpCentre {
+            tenant_id: self.tenant_id.into(),
+            slug: self.slug,
+            enabled: self.enabled,
+            title: self.title,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
 /// `categories` (siblings already by position, then name) depth-first: each
 /// category followed by its subtree.
 pub(crate) fn tree_order(categories: Vec<FaqCategory>) -> Vec<FaqCategory> {
@@ -449,9 +472,10 @@ macro_rules! impl_faq_store {
         use super::$queries::audit_in;
         use $crate::faqs_sql::{
             invalid, tree_order, truncate_chars, vector_bytes, CategoryRow, Content,
-            CounterTotals, FaqRow, FeedbackRow, FeedbackTotals, QueryRow, QueryTotals,
-            SuggestionRow, SyncRow, VersionRow, CATEGORY_COLUMNS, FAQ_COLUMNS, FEEDBACK_COLUMNS,
-            QUERY_COLUMNS, SUGGESTION_COLUMNS, VERSION_COLUMNS,
+            CounterTotals, FaqRow, FeedbackRow, FeedbackTotals, HelpCentreRow, QueryRow,
+            QueryTotals, SuggestionRow, SyncRow, VersionRow, CATEGORY_COLUMNS, FAQ_COLUMNS,
+            FEEDBACK_COLUMNS, HELP_CENTRE_COLUMNS, QUERY_COLUMNS, SUGGESTION_COLUMNS,
+            VERSION_COLUMNS,
         };
         use $crate::rows::now;
         use $crate::sql::Scope;
@@ -461,8 +485,9 @@ macro_rules! impl_faq_store {
         use morningai_core::faq::{FAQ_QUERY_MAX, FAQ_TOP_QUERIES};
         use morningai_core::{
             language_tag, question_key, Faq, FaqAnalytics, FaqCategory, FaqCategoryId,
-            FaqCategoryPatch, FaqChanges, FaqFeedback, FaqFilter, FaqId, FaqPatch, FaqQueryId,
-            FaqQueryLog, FaqSource, FaqSuggestion, FaqSuggestionId, FaqVersion, ImportOutcome,
+            FaqCategoryPatch, FaqChanges, FaqFeedback, FaqFilter, FaqId, FaqImportItem, FaqPatch, FaqQueryId,
+            FaqQueryLog, FaqSource, FaqSuggestion, FaqSuggestionId, FaqVersion, HelpCentre,
+            HelpCentreSettings, ImportOutcome,
             NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion,
             SuggestionStatus, TaskId, TenantCtx, TenantId, TopQuery, UserId,
         };
@@ -684,6 +709,72 @@ macro_rules! impl_faq_store {
 
         #[async_trait]
         impl FaqStore for $store {
+            async fn help_centre(&self, tenant: TenantId) -> StoreResult<Option<HelpCentre>> {
+                let mut tx = self.begin(Scope::tenant(tenant, None)).await?;
+                let row = sqlx::query_as::<_, HelpCentreRow>(&format!(
+                    "SELECT {HELP_CENTRE_COLUMNS} FROM faq_help_centres WHERE tenant_id = $1"
+                ))
+                .bind(tenant.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(row.map(HelpCentreRow::into_domain))
+            }
+
+            async fn set_help_centre(
+                &self,
+                ctx: &TenantCtx,
+                settings: &HelpCentreSettings,
+            ) -> StoreResult<HelpCentre> {
+                let settings = settings.normalized().map_err(invalid)?;
+                let mut tx = self.begin(Scope::ctx(ctx).writing()).await?;
+                let centre = sqlx::query_as::<_, HelpCentreRow>(&format!(
+                    "INSERT INTO faq_help_centres (tenant_id, slug, enabled, title, updated_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (tenant_id) DO UPDATE
+                         SET slug = excluded.slug, enabled = excluded.enabled,
+                             title = excluded.title, updated_at = excluded.updated_at
+                     RETURNING {HELP_CENTRE_COLUMNS}"
+                ))
+                .bind(ctx.tenant_id.0)
+                .bind(&settings.slug)
+                .bind(settings.enabled)
+                .bind(&settings.title)
+                .bind($ts(now()))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::unique_as("a help centre with this slug"))?
+                .into_domain();
+                audit_in(
+                    &mut tx,
+                    ctx.tenant_id,
+                    Some(ctx.user_id),
+                    "faq_help_centre.update",
+                    None,
+                    serde_json::json!(settings),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(centre)
+            }
+
+            async fn public_help_centre(&self, slug: &str) -> StoreResult<Option<HelpCentre>> {
+                let scope = Scope {
+                    public_slug: Some(slug),
+                    ..Scope::read()
+                };
+                let mut tx = self.begin(scope).await?;
+                let row = sqlx::query_as::<_, HelpCentreRow>(&format!(
+                    "SELECT {HELP_CENTRE_COLUMNS} FROM faq_help_centres
+                     WHERE slug = $1 AND enabled"
+                ))
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(row.map(HelpCentreRow::into_domain))
+            }
+
             async fn create_category(
                 &self,
                 ctx: &TenantCtx,
@@ -1014,13 +1105,16 @@ macro_rules! impl_faq_store {
             async fn import_faqs(
                 &self,
                 ctx: &TenantCtx,
-                faqs: &[NewFaq],
+                items: &[FaqImportItem],
+                dry_run: bool,
             ) -> StoreResult<ImportOutcome> {
-                let faqs = faqs
+                let faqs = items
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| {
-                        f.normalized()
+                    .map(|(i, item)| {
+                        item.faq
+                            .normalized()
+                            .map(|f| (item.id, f))
                             .map_err(|e| StoreError::InvalidState(format!("FAQ {}: {e}", i + 1)))
                     })
                     .collect::<StoreResult<Vec<_>>>()?;
@@ -1031,15 +1125,26 @@ macro_rules! impl_faq_store {
                 let mut tx = self.begin(Scope::ctx(ctx).writing()).await?;
                 let revision = next_revision(&mut tx, ctx.tenant_id).await?;
                 let mut categories: Vec<uuid::Uuid> =
-                    faqs.iter().filter_map(|f| f.category_id.map(|c| c.0)).collect();
+                    faqs.iter().filter_map(|(_, f)| f.category_id.map(|c| c.0)).collect();
                 categories.sort_unstable();
                 categories.dedup();
                 for category in categories {
                     require_category(&mut tx, ctx.tenant_id, Some(category)).await?;
                 }
-                for new in &faqs {
-                    let existing = match &new.external_id {
-                        Some(external_id) => sqlx::query_as::<_, FaqRow>(&format!(
+                for (id, new) in &faqs {
+                    let existing = match (id, &new.external_id) {
+                        (Some(id), _) => Some(
+                            sqlx::query_as::<_, FaqRow>(&format!(
+                                "SELECT {FAQ_COLUMNS} FROM faqs WHERE tenant_id = $1 AND id = $2"
+                            ))
+                            .bind(ctx.tenant_id.0)
+                            .bind(id.0)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .ok_or(StoreError::NotFound)?
+                            .into_domain()?,
+                        ),
+                        (None, Some(external_id)) => sqlx::query_as::<_, FaqRow>(&format!(
                             "SELECT {FAQ_COLUMNS} FROM faqs
                              WHERE tenant_id = $1 AND external_id = $2"
                         ))
@@ -1049,7 +1154,7 @@ macro_rules! impl_faq_store {
                         .await?
                         .map(FaqRow::into_domain)
                         .transpose()?,
-                        None => None,
+                        (None, None) => None,
                     };
                     match existing {
                         None => {
@@ -1077,8 +1182,8 @@ macro_rules! impl_faq_store {
                         }
                     }
                 }
-                if outcome.created + outcome.updated == 0 {
-                    // Nothing changes: the revision is rolled back.
+                if dry_run || outcome.created + outcome.updated == 0 {
+                    // Nothing changes (or nothing is to): the transaction rolls back.
                     return Ok(outcome);
                 }
                 audit_in(

@@ -17,6 +17,9 @@ pub(crate) struct Scope<'a> {
     pub user: Option<UserId>,
     /// The hash of an API key being presented (finds that key's row only).
     pub key_hash: Option<&'a str>,
+    /// The slug a public help-centre request names (finds that help
+    /// centre's row only, and only while it is turned on).
+    pub public_slug: Option<&'a str>,
     /// The transaction writes (SQLite routes it to its single writer).
     pub write: bool,
     /// Acting for every tenant (the queue's own work).

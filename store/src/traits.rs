@@ -9,12 +9,13 @@ use morningai_core::{
     ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Budget, BudgetPatch, Checkpoint,
     CheckpointId, Document, DocumentId, DocumentVersion, DocumentVersionInfo, Email, Faq,
     FaqAnalytics, FaqCategory, FaqCategoryId, FaqCategoryPatch, FaqChanges, FaqFeedback, FaqFilter,
-    FaqId, FaqPatch, FaqQueryId, FaqQueryLog, FaqSuggestion, FaqSuggestionId, FaqVersion,
-    ImportOutcome, Job, JobId, JobStatus, Member, Membership, ModelCall, NewDocumentVersion,
-    NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion, NewJob, NewRepository,
-    NewTask, Publication, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session,
-    SessionId, Spent, SuggestionStatus, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx,
-    TenantId, UsageReport, User, UserId, WorkerInfo,
+    FaqId, FaqImportItem, FaqPatch, FaqQueryId, FaqQueryLog, FaqSuggestion, FaqSuggestionId,
+    FaqVersion, HelpCentre, HelpCentreSettings, ImportOutcome, Job, JobId, JobStatus, Member,
+    Membership, ModelCall, NewDocumentVersion, NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery,
+    NewFaqSuggestion, NewJob, NewRepository, NewTask, Publication, QueueCount, Repository,
+    RepositoryId, RepositoryIndexed, Role, Session, SessionId, Spent, SuggestionStatus, Task,
+    TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId, UsageReport, User, UserId,
+    WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -566,6 +567,17 @@ pub trait DocumentStore: Send + Sync {
 /// (views, hits, feedback) do not change the revision.
 #[async_trait]
 pub trait FaqStore: Send + Sync {
+    /// The tenant's help centre settings, if it ever set them.
+    async fn help_centre(&self, tenant: TenantId) -> StoreResult<Option<HelpCentre>>;
+    /// Sets them (`Conflict` when another tenant has the slug).
+    async fn set_help_centre(
+        &self,
+        ctx: &TenantCtx,
+        settings: &HelpCentreSettings,
+    ) -> StoreResult<HelpCentre>;
+    /// The turned-on help centre with this slug: how an unauthenticated
+    /// request finds its tenant (and nothing else).
+    async fn public_help_centre(&self, slug: &str) -> StoreResult<Option<HelpCentre>>;
     /// `NotFound` when the parent is not the tenant's; `Conflict` when a
     /// sibling already has the name.
     async fn create_category(
@@ -610,11 +622,18 @@ pub trait FaqStore: Send + Sync {
         id: FaqId,
         version: i64,
     ) -> StoreResult<Option<FaqVersion>>;
-    /// In one transaction: FAQs with an external id the tenant already has
-    /// update that FAQ (a new version only when its content differs), the
-    /// others are created. Any refused input or category not the tenant's
-    /// (`NotFound`) applies nothing. All changes share one revision.
-    async fn import_faqs(&self, ctx: &TenantCtx, faqs: &[NewFaq]) -> StoreResult<ImportOutcome>;
+    /// In one transaction: an item with an `id` updates that FAQ (`NotFound`
+    /// when the tenant has none), one with an external id the tenant already
+    /// has updates that FAQ (a new version only when its content differs),
+    /// the others are created. Any refused input or category not the
+    /// tenant's (`NotFound`) applies nothing; a dry run reports the outcome
+    /// and rolls back. All changes share one revision.
+    async fn import_faqs(
+        &self,
+        ctx: &TenantCtx,
+        items: &[FaqImportItem],
+        dry_run: bool,
+    ) -> StoreResult<ImportOutcome>;
     /// Stores the FAQ's embedding (little-endian `f32`s) and the model that
     /// made it, at the next revision.
     async fn set_faq_embedding(

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use morningai_ai::{CallScope, Embedder};
-use morningai_core::{Faq, FaqId, FaqStatus, TenantId};
+use morningai_core::{Faq, FaqId, FaqQueryId, FaqStatus, NewFaqQuery, TenantId};
 use morningai_knowledge::faq::{FaqDoc, FaqFilter, FaqHit};
 use morningai_orchestration::ModelServices;
 use morningai_store::Store;
@@ -51,6 +51,49 @@ pub struct FaqLibrary {
     models: Option<ModelServices>,
     tenants: Mutex<HashMap<TenantId, Arc<TenantIndex>>>,
     clock: std::sync::atomic::AtomicU64,
+}
+
+/// The semantic similarity from which a search counts as answered (the
+/// query log's `answered`; below it the query feeds suggestions).
+pub const ANSWERED_SIMILARITY: f32 = 0.75;
+
+/// The best hit's own measure: its cosine when meaning found it, else its BM25.
+pub fn top_score(hit: &FaqHit) -> f32 {
+    hit.semantic.or(hit.keyword).map_or(0.0, |s| s.score)
+}
+
+/// A search is answered when its best hit is close in meaning — or, with
+/// keywords only, when it found anything at all.
+pub fn answered(top: Option<&FaqHit>, semantic: bool) -> bool {
+    match top {
+        None => false,
+        Some(hit) if semantic => hit.semantic.is_some_and(|s| s.score >= ANSWERED_SIMILARITY),
+        Some(_) => true,
+    }
+}
+
+/// A question to [`FaqLibrary::ask`].
+#[derive(Clone, Debug)]
+pub struct Question<'a> {
+    pub text: &'a str,
+    pub filter: FaqFilter,
+    /// The asker's language (a canonical tag), logged with the query.
+    pub language: Option<String>,
+    /// Where it was asked: `api`, `public`, `telegram`…
+    pub channel: &'a str,
+    pub limit: usize,
+    /// Whether to log it (staff searching their own FAQs are not asking).
+    pub log: bool,
+}
+
+/// What [`FaqLibrary::ask`] found.
+#[derive(Debug)]
+pub struct Asked {
+    pub hits: Vec<LibraryHit>,
+    pub outcome: SearchOutcome,
+    /// Set when the question was logged.
+    pub query_id: Option<FaqQueryId>,
+    pub answered: bool,
 }
 
 /// A hit with its FAQ.
@@ -248,6 +291,25 @@ impl FaqLibrary {
         }
     }
 
+    /// After a bulk write (an import): brings the tenant's index up to date
+    /// and embeds what needs it, in the background, so the first search
+    /// after it does not wait.
+    pub fn embed_soon(self: &Arc<Self>, tenant: TenantId) {
+        if self.embedder_model().is_none() {
+            return;
+        }
+        let library = self.clone();
+        tokio::spawn(async move {
+            let caught_up = match library.tenant(tenant) {
+                Ok(index) => library.catch_up(tenant, &index).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = caught_up {
+                tracing::warn!(tenant = %tenant, error = %e, "FAQ index not brought up to date");
+            }
+        });
+    }
+
     /// The best `limit` FAQs of `tenant` for `text`, with their records.
     pub async fn search(
         self: &Arc<Self>,
@@ -282,6 +344,54 @@ impl FaqLibrary {
             }
         }
         Ok((hits, outcome))
+    }
+
+    /// Searches as a person asks (the API, the help centre, a chat bot):
+    /// the hits, and the query logged with whether it was answered, so
+    /// that unanswered questions become suggestions.
+    pub async fn ask(
+        self: &Arc<Self>,
+        tenant: TenantId,
+        question: &Question<'_>,
+    ) -> Result<Asked, FaqLibraryError> {
+        let (hits, outcome) = self
+            .search(
+                tenant,
+                question.text,
+                question.filter.clone(),
+                question.limit,
+            )
+            .await?;
+        let top = hits.first();
+        let answered = answered(top.map(|h| &h.hit), outcome.semantic);
+        if !question.log {
+            return Ok(Asked {
+                hits,
+                outcome,
+                query_id: None,
+                answered,
+            });
+        }
+        let query_id = self
+            .store
+            .log_faq_query(
+                tenant,
+                &NewFaqQuery {
+                    query: question.text.to_owned(),
+                    language: question.language.clone(),
+                    channel: question.channel.to_owned(),
+                    top_faq_id: top.map(|h| h.faq.id),
+                    top_score: top.map(|h| f64::from(top_score(&h.hit))),
+                    answered,
+                },
+            )
+            .await?;
+        Ok(Asked {
+            hits,
+            outcome,
+            query_id: Some(query_id),
+            answered,
+        })
     }
 
     /// Published FAQs only: what a public reader or a bot may be shown.

@@ -4,5 +4,8 @@
 pub mod library;
 pub mod search;
 
-pub use library::{faq_doc, FaqLibrary, FaqLibraryError, LibraryHit};
+pub use library::{
+    answered, faq_doc, top_score, Asked, FaqLibrary, FaqLibraryError, LibraryHit, Question,
+    ANSWERED_SIMILARITY,
+};
 pub use search::{embedding_text, FaqSearchError, FaqSearcher, Ranking, SearchOutcome, Signals};

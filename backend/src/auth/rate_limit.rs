@@ -1,4 +1,6 @@
-//! Log-in (and sign-up) throttling per client IP and per account (governor's GCRA limiter).
+//! Log-in (and sign-up) throttling per client IP and per account, and the
+//! public help centre's per client IP and per help centre (governor's GCRA
+//! limiter).
 //! A refused attempt learns how long to wait, which becomes `Retry-After`.
 
 use std::net::IpAddr;
@@ -51,6 +53,39 @@ impl LoginLimiter {
     pub fn prune(&self) {
         self.per_ip.retain_recent();
         self.per_account.retain_recent();
+    }
+}
+
+/// Unauthenticated help-centre reads: per client IP, and per help centre so
+/// that many addresses together cannot spend a tenant's embedding budget.
+#[derive(Clone)]
+pub struct PublicLimiter {
+    per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_centre: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl PublicLimiter {
+    pub fn new(per_ip_per_minute: u32, per_centre_per_minute: u32) -> Self {
+        Self {
+            per_ip: Arc::new(RateLimiter::keyed(per_minute(per_ip_per_minute))),
+            per_centre: Arc::new(RateLimiter::keyed(per_minute(per_centre_per_minute))),
+        }
+    }
+
+    /// Counts one request; `Err(wait)` when either limit is exhausted.
+    pub fn check(&self, ip: IpAddr, centre: &str) -> Result<(), Duration> {
+        let now = DefaultClock::default().now();
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|n| n.wait_time_from(now))?;
+        self.per_centre
+            .check_key(&centre.to_owned())
+            .map_err(|n| n.wait_time_from(now))
+    }
+
+    pub fn prune(&self) {
+        self.per_ip.retain_recent();
+        self.per_centre.retain_recent();
     }
 }
 

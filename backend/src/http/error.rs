@@ -41,6 +41,12 @@ pub enum ApiError {
     /// Invalid input; the message names the field.
     #[error("{0}")]
     Validation(String),
+    /// A file with bad lines: the message and each line's problem.
+    #[error("{message}")]
+    InvalidFile {
+        message: String,
+        lines: Vec<morningai_knowledge::faq::transfer::LineError>,
+    },
     #[error("too many attempts; retry in {} seconds", .0.as_secs().max(1))]
     RateLimited(Duration),
     #[error("service unavailable")]
@@ -63,6 +69,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong, in words.
     pub message: String,
+    /// For `invalid_file`: every bad line of the file (1-based) and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<morningai_knowledge::faq::transfer::LineError>>,
 }
 
 impl ApiError {
@@ -93,6 +102,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+            InvalidFile { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_file"),
             RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -107,14 +117,24 @@ impl IntoResponse for ApiError {
             // The span holds the request id; the client gets none of this.
             tracing::error!(error = format!("{e:#}"), "internal error");
         }
+        let message = self.to_string();
+        let retry_after = match &self {
+            ApiError::RateLimited(wait) => Some(*wait),
+            _ => None,
+        };
+        let lines = match self {
+            ApiError::InvalidFile { lines, .. } => Some(lines),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
-                message: self.to_string(),
+                message,
+                lines,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited(wait) = &self {
+        if let Some(wait) = retry_after {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             response
                 .headers_mut()

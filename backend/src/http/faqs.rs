@@ -4,10 +4,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use morningai_agents::faq::Question;
 use morningai_core::{
     Faq, FaqAnalytics, FaqCategory, FaqCategoryId, FaqCategoryPatch, FaqError, FaqFeedback, FaqId,
     FaqPatch, FaqQueryId, FaqSource, FaqStatus, FaqVersion, NewFaq, NewFaqCategory, NewFaqFeedback,
-    NewFaqQuery, Role,
+    Role,
 };
 use morningai_knowledge::faq::Signal;
 use serde::{Deserialize, Serialize};
@@ -20,14 +21,12 @@ use super::{ApiError, ApiResult, AppState, ErrorBody};
 
 /// The longest search query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1000;
-/// The semantic similarity from which a search counts as answered (the
-/// query log's `answered`; below it the query feeds suggestions).
-pub const ANSWERED_SIMILARITY: f32 = 0.75;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_faqs, create_faq))
         .routes(routes!(search_faqs))
+        .merge(super::faq_files::router())
         .routes(routes!(faq_analytics))
         .routes(routes!(get_faq, update_faq, delete_faq))
         .routes(routes!(list_faq_versions))
@@ -37,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_category, delete_category))
 }
 
-fn invalid(e: FaqError) -> ApiError {
+pub(super) fn invalid(e: FaqError) -> ApiError {
     let field = match &e {
         FaqError::Question => "question",
         FaqError::Answer => "answer",
@@ -47,6 +46,8 @@ fn invalid(e: FaqError) -> ApiError {
         FaqError::ExternalId => "external_id",
         FaqError::Comment => "comment",
         FaqError::Channel => "channel",
+        FaqError::Slug => "slug",
+        FaqError::Title => "title",
     };
     ApiError::validation(field, e)
 }
@@ -95,10 +96,7 @@ async fn list_faqs(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 200"));
     }
-    let language = q
-        .language
-        .map(|l| morningai_core::language_tag(&l).map_err(invalid))
-        .transpose()?;
+    let language = language_param(q.language)?;
     let filter = morningai_core::FaqFilter {
         status: q.status,
         category_id: q.category_id,
@@ -334,6 +332,32 @@ pub struct SearchQuery {
     status: Option<FaqStatus>,
     /// 1–50, default 10.
     limit: Option<usize>,
+    /// `false`: a search by staff (the dashboard's), kept out of the query
+    /// log, so analytics and suggestions count only people's questions.
+    log: Option<bool>,
+}
+
+/// A search query as it is searched: trimmed, without control characters,
+/// neither empty nor longer than [`MAX_QUERY_CHARS`].
+pub(super) fn query_text(q: &str) -> ApiResult<String> {
+    let text = q.trim();
+    if text.is_empty() {
+        return Err(ApiError::validation("q", "must not be empty"));
+    }
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::validation(
+            "q",
+            format!("must have at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    Ok(text.chars().filter(|c| !c.is_control()).collect())
+}
+
+/// A `language` parameter as a canonical BCP 47 tag.
+pub(super) fn language_param(language: Option<String>) -> ApiResult<Option<String>> {
+    language
+        .map(|l| morningai_core::language_tag(&l).map_err(invalid))
+        .transpose()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -352,8 +376,9 @@ pub struct SearchHit {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     hits: Vec<SearchHit>,
-    /// The query's entry in the query log: pass it with feedback.
-    query_id: FaqQueryId,
+    /// The query's entry in the query log (pass it with feedback); none
+    /// when the search was not logged.
+    query_id: Option<FaqQueryId>,
     /// Whether the best hit is a confident answer.
     answered: bool,
     /// False when the search used keywords only (no embedder, or it failed).
@@ -376,21 +401,8 @@ async fn search_faqs(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 50"));
     }
-    let text = q.q.trim();
-    if text.is_empty() {
-        return Err(ApiError::validation("q", "must not be empty"));
-    }
-    if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::validation(
-            "q",
-            format!("must have at most {MAX_QUERY_CHARS} characters"),
-        ));
-    }
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
-    let language = q
-        .language
-        .map(|l| morningai_core::language_tag(&l).map_err(invalid))
-        .transpose()?;
+    let text = query_text(&q.q)?;
+    let language = language_param(q.language)?;
     let filter = morningai_knowledge::faq::FaqFilter {
         status: Some(
             q.status
@@ -402,29 +414,24 @@ async fn search_faqs(
         category: q.category_id.map(|c| c.to_string()),
         tag: q.tag,
     };
-    let (hits, outcome) = state
+    let asked = state
         .faqs
-        .search(ctx.tenant_id, &text, filter, limit)
-        .await
-        .map_err(ApiError::internal)?;
-    let top = hits.first();
-    let answered = answered(top.map(|h| &h.hit), outcome.semantic);
-    let query_id = state
-        .store
-        .log_faq_query(
+        .ask(
             ctx.tenant_id,
-            &NewFaqQuery {
-                query: text,
+            &Question {
+                text: &text,
+                filter,
                 language,
-                channel: "api".into(),
-                top_faq_id: top.map(|h| h.faq.id),
-                top_score: top.map(|h| f64::from(top_score(&h.hit))),
-                answered,
+                channel: "api",
+                limit,
+                log: q.log.unwrap_or(true),
             },
         )
-        .await?;
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(SearchResults {
-        hits: hits
+        hits: asked
+            .hits
             .into_iter()
             .map(|h| SearchHit {
                 faq: h.faq,
@@ -433,26 +440,11 @@ async fn search_faqs(
                 semantic: h.hit.semantic,
             })
             .collect(),
-        query_id,
-        answered,
-        semantic: outcome.semantic,
-        took_ms: outcome.took.as_secs_f64() * 1e3,
+        query_id: asked.query_id,
+        answered: asked.answered,
+        semantic: asked.outcome.semantic,
+        took_ms: asked.outcome.took.as_secs_f64() * 1e3,
     }))
-}
-
-/// The best hit's own measure: its cosine when meaning found it, else its BM25.
-fn top_score(hit: &morningai_knowledge::faq::FaqHit) -> f32 {
-    hit.semantic.or(hit.keyword).map_or(0.0, |s| s.score)
-}
-
-/// A search is answered when its best hit is close in meaning — or, with
-/// keywords only, when it found anything at all.
-pub fn answered(top: Option<&morningai_knowledge::faq::FaqHit>, semantic: bool) -> bool {
-    match top {
-        None => false,
-        Some(hit) if semantic => hit.semantic.is_some_and(|s| s.score >= ANSWERED_SIMILARITY),
-        Some(_) => true,
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

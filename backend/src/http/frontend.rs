@@ -1,6 +1,6 @@
 //! The dashboard: the built frontend's files at `/`, and its `index.html` for
 //! any other page path, so a reload on a client-side route still loads the
-//! app. Paths under `/api` never reach it: an unknown one stays a JSON 404.
+//! app. Paths under `/api` and `/public` never reach it: an unknown one stays a JSON 404.
 
 use std::convert::Infallible;
 use std::path::PathBuf;
@@ -29,7 +29,8 @@ pub fn service(
         let (assets, pages, index) = (assets.clone(), pages.clone(), index.clone());
         async move {
             let path = req.uri().path().to_owned();
-            let is_api = path == "/api" || path.starts_with("/api/");
+            let is_api =
+                path == "/api" || path.starts_with("/api/") || path.starts_with("/public/");
             if is_api || !matches!(*req.method(), Method::GET | Method::HEAD) {
                 return Ok(ApiError::RouteNotFound(path).into_response());
             }

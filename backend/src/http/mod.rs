@@ -8,9 +8,11 @@ mod auth;
 mod documents;
 mod error;
 mod extract;
+mod faq_files;
 mod faqs;
 mod frontend;
 mod health;
+mod help_centre;
 mod openapi;
 mod queue;
 mod repositories;
@@ -36,7 +38,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::{LoginLimiter, PublicLimiter};
 use crate::auth::token::TokenKeys;
 use crate::config::Config;
 use morningai_agents::faq::FaqLibrary;
@@ -53,6 +55,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
     pub login_limiter: LoginLimiter,
+    pub public_limiter: PublicLimiter,
     /// Every tenant's FAQs, searchable (kept in step with the database).
     pub faqs: Arc<FaqLibrary>,
 }
@@ -85,6 +88,10 @@ impl AppState {
                 config.login_per_ip_per_minute,
                 config.login_per_account_per_minute,
             ),
+            public_limiter: PublicLimiter::new(
+                config.public_per_ip_per_minute,
+                config.public_per_centre_per_minute,
+            ),
             config: Arc::new(config),
         })
     }
@@ -105,6 +112,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(repositories::router())
         .merge(documents::router())
         .merge(faqs::router())
+        .merge(help_centre::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

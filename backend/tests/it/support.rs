@@ -54,7 +54,7 @@ pub struct TestApp {
 pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let p =
             std::env::temp_dir().join(format!("morningai-http-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&p).unwrap();
@@ -109,11 +109,7 @@ impl TestApp {
     /// service and a worker on other machines) would be: its own store
     /// connections, its own in-memory state.
     pub async fn twin(&self, tweak: impl FnOnce(&mut Config)) -> Self {
-        let url = match &self._db {
-            Db::Sqlite(db) => db.url.clone(),
-            Db::Postgres(db) => db.owner_url.clone(),
-            Db::Shared(url) => url.clone(),
-        };
+        let url = self.database_url();
         let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
             Arc::new(
                 morningai_store::SqliteStore::open(&url, &Default::default())
@@ -160,6 +156,15 @@ impl TestApp {
     }
 
     /// Runs an in-process worker (all job kinds, task runs included) until the app is dropped.
+    /// The server's database, as another process (the CLI) would open it.
+    pub fn database_url(&self) -> String {
+        match &self._db {
+            Db::Sqlite(db) => db.url.clone(),
+            Db::Postgres(db) => db.owner_url.clone(),
+            Db::Shared(url) => url.clone(),
+        }
+    }
+
     pub fn start_worker(&mut self) {
         let config = morningai_queue::WorkerConfig {
             queues: vec!["default".into()],

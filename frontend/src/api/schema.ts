@@ -304,6 +304,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/faqs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export your FAQs as a file that imports back to the same FAQs. */
+        get: operations["export_faqs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faqs/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import FAQs from a file (owners and admins). The body is the file:
+         *     JSON Lines (`{"question","answer","external_id"?,"id"?,"category"?,
+         *     "tags"?,"language"?,"status"?}` per line), CSV with a header row of those
+         *     columns (tags comma-separated), or Markdown (`# Category`, then
+         *     `## Question` and the answer). A FAQ with an `id` updates that FAQ, one
+         *     with an `external_id` you already have updates that one, the rest are
+         *     created (status `published` unless the file says otherwise). Any bad
+         *     line: 422 `invalid_file` with every bad line, and nothing is imported.
+         */
+        post: operations["import_faqs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/faqs/search": {
         parameters: {
             query?: never;
@@ -387,6 +430,27 @@ export interface paths {
         /** Every version of an FAQ, newest first (who edited it, when, what it said). */
         get: operations["list_faq_versions"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/help-centre": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your tenant's help-centre settings. */
+        get: operations["get_help_centre"];
+        /**
+         * Turn the public help centre on or off, choose its slug and title
+         *     (owners and admins). Only published FAQs are ever shown there.
+         */
+        put: operations["set_help_centre"];
         post?: never;
         delete?: never;
         options?: never;
@@ -850,6 +914,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A help centre's title and categories (no account needed). */
+        get: operations["public_help_centre"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{slug}/faqs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A help centre's published FAQs, most recently changed first. */
+        get: operations["public_faqs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{slug}/faqs/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search a help centre's published FAQs by keywords and meaning. */
+        get: operations["public_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{slug}/faqs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published FAQ (counted as a view). */
+        get: operations["public_faq"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/public/{slug}/faqs/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Say whether a published FAQ helped (no account needed). */
+        post: operations["public_feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1173,6 +1322,8 @@ export interface components {
         ErrorDetail: {
             /** @description Stable machine-readable code, e.g. `validation`, `unauthenticated`. */
             code: string;
+            /** @description For `invalid_file`: every bad line of the file (1-based) and why. */
+            lines?: components["schemas"]["LineError"][] | null;
             /** @description What went wrong, in words. */
             message: string;
         };
@@ -1302,6 +1453,8 @@ export interface components {
             tenant_id: components["schemas"]["TenantId"];
             user_id?: null | components["schemas"]["UserId"];
         };
+        /** @enum {string} */
+        FaqFormat: "jsonl" | "csv" | "markdown";
         /**
          * Format: uuid
          * @description An entry of a tenant's FAQ knowledge base (all its versions).
@@ -1352,6 +1505,45 @@ export interface components {
             database?: string | null;
             /** @description `ok` when alive, `ready` when ready. */
             status: string;
+        };
+        /**
+         * @description A tenant's public help centre: its published FAQs, readable without an
+         *     account at `/public/{slug}/…` while `enabled`.
+         */
+        HelpCentre: {
+            enabled: boolean;
+            slug: string;
+            tenant_id: components["schemas"]["TenantId"];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description What an owner or admin sets of a help centre. */
+        HelpCentreSettings: {
+            enabled: boolean;
+            slug: string;
+            title: string;
+        };
+        HelpCentreView: {
+            /** @description Where the help centre's API answers (`/public/{slug}`), when on. */
+            public_path?: string | null;
+            settings?: null | components["schemas"]["HelpCentre"];
+        };
+        /** @description What an import did (or, in a dry run, would do). */
+        ImportOutcome: {
+            /** Format: int64 */
+            created: number;
+            /** Format: int64 */
+            unchanged: number;
+            /** Format: int64 */
+            updated: number;
+        };
+        /** @description What an import did, or in a dry run would do. */
+        ImportReport: components["schemas"]["ImportOutcome"] & {
+            dry_run: boolean;
+            format: components["schemas"]["FaqFormat"];
+            /** @description FAQs in the file. */
+            records: number;
         };
         IndexAccepted: {
             /**
@@ -1417,6 +1609,11 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "queued" | "scheduled" | "started" | "finished" | "failed" | "canceled";
+        /** @description What is wrong with one line of a file. */
+        LineError: {
+            line: number;
+            message: string;
+        };
         LoginRequest: {
             email: string;
             password: string;
@@ -1449,6 +1646,55 @@ export interface components {
             parent_id?: null | components["schemas"]["FaqCategoryId"];
             /** Format: int32 */
             position?: number;
+        };
+        PublicCategory: {
+            id: components["schemas"]["FaqCategoryId"];
+            name: string;
+            parent_id?: null | components["schemas"]["FaqCategoryId"];
+        };
+        /**
+         * @description What a stranger may see of an FAQ: no authors, origin or counters
+         *     beyond helpfulness.
+         */
+        PublicFaq: {
+            /** @description Markdown. */
+            answer: string;
+            category_id?: null | components["schemas"]["FaqCategoryId"];
+            /** Format: int64 */
+            helpful: number;
+            id: components["schemas"]["FaqId"];
+            language: string;
+            /** Format: int64 */
+            not_helpful: number;
+            question: string;
+            tags: string[];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PublicFaqPage: {
+            faqs: components["schemas"]["PublicFaq"][];
+            next_cursor?: null | components["schemas"]["FaqId"];
+        };
+        PublicFeedbackRequest: {
+            comment?: string | null;
+            helpful: boolean;
+            query_id?: null | components["schemas"]["FaqQueryId"];
+        };
+        PublicHelpCentre: {
+            /** @description The category tree, parents before children. */
+            categories: components["schemas"]["PublicCategory"][];
+            slug: string;
+            title: string;
+        };
+        PublicHit: {
+            faq: components["schemas"]["PublicFaq"];
+            /** Format: float */
+            score: number;
+        };
+        PublicSearchResults: {
+            answered: boolean;
+            hits: components["schemas"]["PublicHit"][];
+            query_id?: null | components["schemas"]["FaqQueryId"];
         };
         /**
          * @description Where a version was published: the branch pushed to the repository's
@@ -1578,8 +1824,7 @@ export interface components {
             /** @description Whether the best hit is a confident answer. */
             answered: boolean;
             hits: components["schemas"]["SearchHit"][];
-            /** @description The query's entry in the query log: pass it with feedback. */
-            query_id: components["schemas"]["FaqQueryId"];
+            query_id?: null | components["schemas"]["FaqQueryId"];
             /** @description False when the search used keywords only (no embedder, or it failed). */
             semantic: boolean;
             /** Format: double */
@@ -2932,6 +3177,107 @@ export interface operations {
             };
         };
     };
+    export_faqs: {
+        parameters: {
+            query: {
+                format: components["schemas"]["FaqFormat"];
+                status?: components["schemas"]["FaqStatus"];
+                category_id?: components["schemas"]["FaqCategoryId"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_faqs: {
+        parameters: {
+            query: {
+                format: components["schemas"]["FaqFormat"];
+                /** @description Check the file and report what would change, changing nothing. */
+                dry_run?: boolean;
+                /** @description The language of FAQs that name none (a BCP 47 tag); default `en`. */
+                language?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     search_faqs: {
         parameters: {
             query: {
@@ -2945,6 +3291,11 @@ export interface operations {
                 status?: components["schemas"]["FaqStatus"];
                 /** @description 1–50, default 10. */
                 limit?: number;
+                /**
+                 * @description `false`: a search by staff (the dashboard's), kept out of the query
+                 *     log, so analytics and suggestions count only people's questions.
+                 */
+                log?: boolean;
             };
             header?: never;
             path?: never;
@@ -3256,6 +3607,88 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_help_centre: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCentreView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_help_centre: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCentreSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCentreView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4915,6 +5348,239 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    public_help_centre: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the help centre's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicHelpCentre"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_faqs: {
+        parameters: {
+            query?: {
+                category_id?: components["schemas"]["FaqCategoryId"];
+                tag?: string;
+                language?: string;
+                cursor?: components["schemas"]["FaqId"];
+                /** @description 1–100, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the help centre's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFaqPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_search: {
+        parameters: {
+            query: {
+                q: string;
+                language?: string;
+                category_id?: components["schemas"]["FaqCategoryId"];
+                /** @description 1–20, default 10. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the help centre's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicSearchResults"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the help centre's slug */
+                slug: string;
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFaq"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the help centre's slug */
+                slug: string;
+                /** @description the FAQ's id */
+                id: components["schemas"]["FaqId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicFeedbackRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

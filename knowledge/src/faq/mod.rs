@@ -1,10 +1,11 @@
-//! FAQ search: a multilingual analyser ([`analyzer`]), exact nearest
+//! FAQ files ([`transfer`]: import and export formats) and FAQ search: a multilingual analyser ([`analyzer`]), exact nearest
 //! neighbours over embeddings ([`vectors`]) and the hybrid index that fuses
 //! the two ([`index`]). The API, the CLI and the chat bots all search
 //! through [`FaqIndex::search`].
 
 pub mod analyzer;
 pub mod index;
+pub mod transfer;
 pub mod vectors;
 
 pub use analyzer::{analyze, is_cjk};

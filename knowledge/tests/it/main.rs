@@ -3,6 +3,7 @@
 
 mod facts;
 mod faq;
+mod faq_transfer;
 mod fixture;
 mod forge;
 mod git;

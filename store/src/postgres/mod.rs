@@ -121,6 +121,7 @@ impl PgStore {
         if scope.tenant.is_some()
             || scope.user.is_some()
             || scope.key_hash.is_some()
+            || scope.public_slug.is_some()
             || scope.system
             || scope.relaxed
         {
@@ -130,6 +131,7 @@ impl PgStore {
                         set_config('app.user_id', $2, true),
                         set_config('app.api_key_hash', $3, true),
                         set_config('app.system', $4, true),
+                        set_config('app.public_slug', $6, true),
                         CASE WHEN $5 THEN set_config('synchronous_commit', 'off', true) END",
             )
             .bind(scope.tenant.map(|t| t.to_string()).unwrap_or_default())
@@ -137,6 +139,7 @@ impl PgStore {
             .bind(scope.key_hash.unwrap_or_default())
             .bind(if scope.system { "on" } else { "" })
             .bind(scope.relaxed)
+            .bind(scope.public_slug.unwrap_or_default())
             .execute(&mut *tx)
             .await?;
         }

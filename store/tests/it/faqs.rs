@@ -4,9 +4,9 @@
 //! tenant deletion. Each case runs once per backend.
 
 use morningai_core::{
-    Email, FaqCategoryPatch, FaqFilter, FaqPatch, FaqSource, FaqStatus, FaqSuggestionId,
-    ImportOutcome, NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion,
-    SuggestionStatus, TaskId, TenantCtx,
+    Email, FaqCategoryPatch, FaqFilter, FaqImportItem, FaqPatch, FaqSource, FaqStatus,
+    FaqSuggestionId, HelpCentreSettings, ImportOutcome, NewFaq, NewFaqCategory, NewFaqFeedback,
+    NewFaqQuery, NewFaqSuggestion, SuggestionStatus, TaskId, TenantCtx,
 };
 use morningai_store::{Store, StoreError};
 use serde_json::json;
@@ -25,7 +25,71 @@ both_stores!(
     suggestions_are_upserted_and_decided,
     tenants_cannot_reach_each_others_faqs,
     invalid_input_is_refused,
+    help_centres_are_found_by_slug_only_when_on,
 );
+
+async fn help_centres_are_found_by_slug_only_when_on(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let b = tenant(store, "b").await;
+    assert_eq!(store.help_centre(a.tenant_id).await.unwrap(), None);
+    let settings = |slug: &str, enabled: bool| HelpCentreSettings {
+        slug: slug.into(),
+        enabled,
+        title: " Acme help ".into(),
+    };
+    let off = store
+        .set_help_centre(&a, &settings("Acme-Help", false))
+        .await
+        .unwrap();
+    assert_eq!(
+        (off.slug.as_str(), off.title.as_str(), off.enabled),
+        ("acme-help", "Acme help", false)
+    );
+    assert_eq!(store.public_help_centre("acme-help").await.unwrap(), None);
+    let on = store
+        .set_help_centre(&a, &settings("acme-help", true))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.public_help_centre("acme-help").await.unwrap(),
+        Some(on.clone())
+    );
+    assert_eq!(store.help_centre(a.tenant_id).await.unwrap(), Some(on));
+    // Another tenant cannot take the slug; bad slugs are refused.
+    assert!(matches!(
+        store
+            .set_help_centre(&b, &settings("acme-help", true))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    for bad in ["ab", "-acme", "acme-", "acme help", "ácme", &"a".repeat(64)] {
+        assert!(
+            matches!(
+                store.set_help_centre(&b, &settings(bad, true)).await,
+                Err(StoreError::InvalidState(_))
+            ),
+            "{bad}"
+        );
+    }
+    // A new slug frees the old one.
+    store
+        .set_help_centre(&a, &settings("acme", true))
+        .await
+        .unwrap();
+    store
+        .set_help_centre(&b, &settings("acme-help", true))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .public_help_centre("acme-help")
+            .await
+            .unwrap()
+            .unwrap()
+            .tenant_id,
+        b.tenant_id
+    );
+}
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
     let email = Email::parse(&format!("{name}@example.com")).unwrap();
@@ -332,6 +396,15 @@ async fn listing_filters_and_pages_newest_updated_first(store: &dyn Store) {
     );
 }
 
+fn items(faqs: &[NewFaq]) -> Vec<FaqImportItem> {
+    faqs.iter()
+        .map(|faq| FaqImportItem {
+            id: None,
+            faq: faq.clone(),
+        })
+        .collect()
+}
+
 async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
     let a = tenant(store, "a").await;
     let imported = |q: &str, ext: Option<&str>| NewFaq {
@@ -344,7 +417,11 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
         imported("Returns?", Some("kb-2")),
         imported("Loose one", None),
     ];
-    let first = store.import_faqs(&a, &batch).await.unwrap();
+    // A dry run reports what would happen and writes nothing.
+    let planned = store.import_faqs(&a, &items(&batch), true).await.unwrap();
+    assert_eq!(planned.created, 3);
+    assert_eq!(store.faq_revision(a.tenant_id).await.unwrap(), 0);
+    let first = store.import_faqs(&a, &items(&batch), false).await.unwrap();
     assert_eq!(
         first,
         ImportOutcome {
@@ -357,7 +434,10 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
 
     // The same batch again: the two with ids change nothing (and take no
     // revision); the one without is created again.
-    let second = store.import_faqs(&a, &batch[..2]).await.unwrap();
+    let second = store
+        .import_faqs(&a, &items(&batch[..2]), false)
+        .await
+        .unwrap();
     assert_eq!(
         second,
         ImportOutcome {
@@ -370,7 +450,10 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
 
     let mut changed = batch[..2].to_vec();
     changed[1].answer = "Within 30 days.".into();
-    let third = store.import_faqs(&a, &changed).await.unwrap();
+    let third = store
+        .import_faqs(&a, &items(&changed), false)
+        .await
+        .unwrap();
     assert_eq!(
         third,
         ImportOutcome {
@@ -394,6 +477,29 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
     );
     assert_eq!(returns.source, FaqSource::Imported);
 
+    // An item with an id updates that FAQ, whatever its external id; an id
+    // the tenant does not have applies nothing.
+    let loose = all.iter().find(|f| f.external_id.is_none()).unwrap();
+    let by_id = FaqImportItem {
+        id: Some(loose.id),
+        faq: imported("Loose one, edited", None),
+    };
+    let outcome = store
+        .import_faqs(&a, std::slice::from_ref(&by_id), false)
+        .await
+        .unwrap();
+    assert_eq!((outcome.created, outcome.updated), (0, 1));
+    let edited = store.faq(a.tenant_id, loose.id).await.unwrap().unwrap();
+    assert_eq!(edited.question, "Loose one, edited");
+    let unknown = FaqImportItem {
+        id: Some(morningai_core::FaqId::new()),
+        ..by_id
+    };
+    assert!(matches!(
+        store.import_faqs(&a, &[unknown], false).await,
+        Err(StoreError::NotFound)
+    ));
+
     // An unknown category fails the whole batch, even the rows before it.
     let mut bad = vec![imported("New one", Some("kb-3"))];
     bad.push(NewFaq {
@@ -401,7 +507,7 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
         ..imported("Shipping?", Some("kb-1"))
     });
     assert!(matches!(
-        store.import_faqs(&a, &bad).await,
+        store.import_faqs(&a, &items(&bad), false).await,
         Err(StoreError::NotFound)
     ));
     // An invalid row too.
@@ -413,7 +519,7 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
         },
     ];
     assert!(matches!(
-        store.import_faqs(&a, &invalid).await,
+        store.import_faqs(&a, &items(&invalid), false).await,
         Err(StoreError::InvalidState(_))
     ));
     assert_eq!(
@@ -425,7 +531,7 @@ async fn imports_upsert_by_external_id_in_one_transaction(store: &dyn Store) {
         3
     );
     let audit = store.audit_log(&a, 20).await.unwrap();
-    assert_eq!(audit.iter().filter(|e| e.action == "faq.import").count(), 2);
+    assert_eq!(audit.iter().filter(|e| e.action == "faq.import").count(), 3);
 }
 
 async fn the_revision_counts_content_changes_only(store: &dyn Store) {
@@ -1254,10 +1360,11 @@ async fn tenants_cannot_reach_each_others_faqs(store: &dyn Store) {
     let imported = store
         .import_faqs(
             &b,
-            &[NewFaq {
+            &items(&[NewFaq {
                 external_id: Some("kb-1".into()),
                 ..faq("b's")
-            }],
+            }]),
+            false,
         )
         .await
         .unwrap();

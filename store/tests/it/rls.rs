@@ -67,7 +67,7 @@ async fn world() -> World {
             .await
             .unwrap();
         document_rows(&db, &ctx, repo.id).await;
-        faq_rows(&db, &ctx).await;
+        faq_rows(&db, &ctx, name).await;
         ctxs.push(ctx);
     }
     World {
@@ -191,7 +191,7 @@ async fn document_rows(db: &TempPostgres, ctx: &TenantCtx, repo: RepositoryId) {
 /// A row in every FAQ table: a category with a FAQ (and its version), a
 /// deleted FAQ (a tombstone; both take revisions), a logged question with
 /// feedback, a suggestion.
-async fn faq_rows(db: &TempPostgres, ctx: &TenantCtx) {
+async fn faq_rows(db: &TempPostgres, ctx: &TenantCtx, name: &str) {
     let category = db
         .store
         .create_category(
@@ -259,6 +259,18 @@ async fn faq_rows(db: &TempPostgres, ctx: &TenantCtx) {
         )
         .await
         .unwrap();
+    // Tenant a's help centre is on, b's is off.
+    db.store
+        .set_help_centre(
+            ctx,
+            &morningai_core::HelpCentreSettings {
+                slug: format!("help-{name}"),
+                enabled: name == "a",
+                title: "Help".into(),
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// (table, the column naming its tenant, an INSERT of a row for tenant $1 by user $2)
@@ -286,6 +298,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("faq_suggestions", "tenant_id", "INSERT INTO faq_suggestions (id, tenant_id, query, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'q', 'open', now(), now())"),
     ("faq_revisions", "tenant_id", "INSERT INTO faq_revisions (tenant_id, revision) VALUES ($1, 1)"),
     ("faq_tombstones", "tenant_id", "INSERT INTO faq_tombstones (tenant_id, faq_id, revision) VALUES ($1, gen_random_uuid(), 1)"),
+    ("faq_help_centres", "tenant_id", "INSERT INTO faq_help_centres (tenant_id, slug, enabled, title, updated_at) VALUES ($1, 'x' || md5(random()::text), true, 't', now()) ON CONFLICT DO NOTHING"),
 ];
 
 /// A transaction as the application role, scoped to `ctx` (or to nothing).
@@ -432,6 +445,59 @@ async fn postgres_rls_tenant_cannot_update_or_delete_other_tenants_rows() {
             "{table}"
         );
     }
+}
+
+#[tokio::test]
+async fn postgres_rls_public_slug_reveals_only_a_turned_on_help_centre() {
+    let w = world().await;
+    for (slug, want) in [("help-a", vec!["help-a".to_owned()]), ("help-b", vec![])] {
+        let mut tx = app_tx(&w, None).await;
+        sqlx::query("SELECT set_config('app.public_slug', $1, true)")
+            .bind(slug)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let visible: Vec<String> = sqlx::query_scalar("SELECT slug FROM faq_help_centres")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(visible, want, "naming {slug}");
+        // Nothing else of the tenant becomes visible, and nothing writable.
+        let faqs: i64 = sqlx::query_scalar("SELECT count(*) FROM faqs")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(faqs, 0);
+        let updated = sqlx::query("UPDATE faq_help_centres SET title = 'pwned'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(updated.rows_affected(), 0);
+    }
+    // Through the store: the same, and B's slug is a miss.
+    assert!(w
+        .db
+        .store
+        .public_help_centre("help-a")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(w
+        .db
+        .store
+        .public_help_centre("help-b")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        w.db.store
+            .help_centre(w.b.tenant_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .slug,
+        "help-b"
+    );
 }
 
 #[tokio::test]

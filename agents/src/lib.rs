@@ -1,7 +1,8 @@
 //! MorningAI's agents: the graphs that do the work, by task kind — `echo`
 //! (no model needed), `chat` (one question to the configured model),
-//! `index` (check a repository out and index it) and `doc` (a cited,
-//! verified document about a repository). They run on the runtime of
+//! `index` (check a repository out and index it), `doc` (a cited,
+//! verified document about a repository) and `faq` (FAQ drafts from a
+//! repository, verified the same way). They run on the runtime of
 //! `morningai-orchestration`, which knows none of them; the HTTP layer and
 //! the CLI register them with [`registry`].
 
@@ -30,6 +31,14 @@ pub fn registry(env: GraphEnv) -> Registry {
                 graph: Arc::new(doc::graph::graph(env.clone())),
                 approver: Role::Member,
                 description: "Writes a Markdown document answering a question about an indexed repository, every claim cited and verified at the indexed commit (input: {\"repository_id\", \"question\", \"require_approval\"?}); the result holds the markdown, its evidence manifest and the verification report.",
+            },
+        )
+        .register(
+            faq::graph::KIND,
+            GraphEntry {
+                graph: Arc::new(faq::graph::graph(env.clone())),
+                approver: Role::Admin,
+                description: "Drafts FAQ entries from an indexed repository, every answer cited and verified at the indexed commit (input: {\"repository_id\", \"question\"} for one question or {\"repository_id\", \"count\"} to propose and answer that many, with \"category_id\"?, \"language\"?, \"require_approval\"? and \"publish\"?/\"path\"? to commit the published FAQs to docs/FAQ.md in a pull request); near-duplicates of existing FAQs are merged, the rest saved as drafts.",
             },
         )
         .register(

@@ -105,7 +105,9 @@ pub struct DocState {
 }
 
 /// `owner/name`, checked at submit.
-fn forge_repository<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn forge_repository<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
     let repo = Option::<String>::deserialize(d)?;
     if let Some(repo) = &repo {
         let ok = repo.split_once('/').is_some_and(|(owner, name)| {
@@ -244,7 +246,7 @@ fn next_after_retrieval(s: &DocState) -> &'static str {
     }
 }
 
-pub(super) fn fatal(e: impl std::fmt::Display) -> NodeError {
+pub(crate) fn fatal(e: impl std::fmt::Display) -> NodeError {
     NodeError::Fatal(e.to_string())
 }
 
@@ -258,7 +260,7 @@ fn doc_error(e: DocError) -> NodeError {
 /// Opens the repository's index read-only (it is never updated here) on a
 /// blocking thread and runs `f` on it there; fails when the index is not at
 /// `commit` (re-indexed since the run started).
-async fn with_index<T, F>(
+pub(crate) async fn with_index<T, F>(
     env: &GraphEnv,
     ctx: &NodeCtx,
     repo: RepositoryId,
@@ -290,7 +292,7 @@ where
     .map_err(|e| fatal(format!("the index thread stopped: {e}")))?
 }
 
-fn not_indexed(repo: RepositoryId) -> NodeError {
+pub(crate) fn not_indexed(repo: RepositoryId) -> NodeError {
     fatal(format!(
         "repository {repo} has not been indexed yet; index it first (POST /api/repositories/{repo}/index) and ask again when it is ready"
     ))

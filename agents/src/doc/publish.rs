@@ -122,26 +122,46 @@ pub async fn publish_node(
     };
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
 
+    let forge_repo = s
+        .pull_request_repository
+        .clone()
+        .or_else(|| forge_repository_from_url(&repo.source));
+    let pr = NewPullRequest {
+        title: pull_request_title(&s.question, ctx.trace_id),
+        head: branch.clone(),
+        base: repo.default_branch.clone().unwrap_or_else(|| "main".into()),
+        body: pull_request_body(&s, ctx),
+    };
+    let publication = open_pull_request(env, ctx, &repo, forge_repo, path, commit, pr).await?;
+    env.store
+        .record_publication(ctx.tenant_id, document_id, version, &publication)
+        .await
+        .map_err(|e| store_error("recording the publication", e))?;
+    s.publication = Some(publication);
+    Ok(s)
+}
+
+/// Opens the pull request for a pushed branch when a forge is configured
+/// and the repository is on it; the publication either way.
+pub(crate) async fn open_pull_request(
+    env: &GraphEnv,
+    ctx: &NodeCtx,
+    repo: &Repository,
+    forge_repo: Option<String>,
+    path: String,
+    commit: String,
+    pr: NewPullRequest,
+) -> Result<Publication, NodeError> {
     let mut publication = Publication {
         path,
-        branch: branch.clone(),
+        branch: pr.head.clone(),
         commit,
         pull_request_number: None,
         pull_request_url: None,
         published_at: OffsetDateTime::now_utc(),
     };
-    let forge_repo = s
-        .pull_request_repository
-        .clone()
-        .or_else(|| forge_repository_from_url(&repo.source));
     match (&env.publish.forge, forge_repo) {
         (Some(forge), Some(forge_repo)) => {
-            let pr = NewPullRequest {
-                title: pull_request_title(&s.question, ctx.trace_id),
-                head: branch,
-                base: repo.default_branch.clone().unwrap_or_else(|| "main".into()),
-                body: pull_request_body(&s, ctx),
-            };
             let opened = forge
                 .create_pull_request(&forge_repo, &pr)
                 .await
@@ -163,15 +183,10 @@ pub async fn publish_node(
         )),
         (None, _) => ctx.log("no pull request: no forge token is configured"),
     }
-    env.store
-        .record_publication(ctx.tenant_id, document_id, version, &publication)
-        .await
-        .map_err(|e| store_error("recording the publication", e))?;
-    s.publication = Some(publication);
-    Ok(s)
+    Ok(publication)
 }
 
-async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), NodeError> {
+pub(crate) async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), NodeError> {
     let hour_ago = OffsetDateTime::now_utc() - time::Duration::hours(1);
     let recent = env
         .store
@@ -193,7 +208,7 @@ async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), NodeError> {
 /// work tree, index and `HEAD` are not touched). A cloned one gets the
 /// branch in the clone and pushes it to the URL with the configured
 /// credentials.
-fn commit_and_push(
+pub(crate) fn commit_and_push(
     env: &GraphEnv,
     repo: &Repository,
     base: &str,

@@ -1,6 +1,9 @@
-//! The FAQ knowledge base's agent side: search ([`search`]) and a tenant's
-//! FAQs kept searchable in step with the database ([`library`]).
+//! The FAQ knowledge base's agent side: search ([`search`]), a tenant's
+//! FAQs kept searchable in step with the database ([`library`]), and the
+//! `faq` task that drafts FAQs from a repository ([`generate`], [`graph`]).
 
+pub mod generate;
+pub mod graph;
 pub mod library;
 pub mod search;
 

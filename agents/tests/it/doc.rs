@@ -106,7 +106,7 @@ const DEPLOY_MD: &str =
 const QUESTION: &str = "What is the system architecture?";
 
 /// Runs git in `dir`, panicking with its output on failure.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -147,11 +147,11 @@ impl Drop for TempDir {
 /// The fixture repository (Rust server, React + TypeScript frontend,
 /// Dockerfile, docker-compose with PostgreSQL, README, docs/) committed and
 /// indexed.
-struct Fixture {
-    _repo: TempDir,
+pub(crate) struct Fixture {
+    pub(crate) _repo: TempDir,
     _index_dir: TempDir,
-    index: RepoIndex,
-    head: String,
+    pub(crate) index: RepoIndex,
+    pub(crate) head: String,
 }
 
 /// A git repository in a temp dir with `files` committed, and its index:
@@ -185,7 +185,7 @@ pub(crate) fn committed_and_indexed(
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         let files = [
             (
                 "Cargo.toml",
@@ -320,7 +320,7 @@ pub(crate) fn good_prose(prompt: &str) -> String {
 }
 
 /// Hallucinations of every kind, around one true sentence.
-fn hallucinated_prose(prompt: &str) -> String {
+pub(crate) fn hallucinated_prose(prompt: &str) -> String {
     let first = evidence_headers(prompt).into_iter().next();
     let mut text = String::from(
         "## Redis Queue\n\
@@ -624,7 +624,7 @@ async fn the_embedded_model_writes_a_grounded_document() {
 /// The `doc` graph through the runtime on SQLite: the fixture registered and
 /// indexed by the `index` graph, then documented by a model that
 /// hallucinates around its true sentences.
-mod graph {
+pub(crate) mod graph {
     use std::sync::Arc;
 
     use morningai_agents::env::PublishConfig;
@@ -642,12 +642,12 @@ mod graph {
 
     use super::*;
 
-    struct Env {
-        runtime: Runtime,
-        store: Arc<dyn Store>,
-        ctx: TenantCtx,
-        other: TenantCtx,
-        model: Arc<ScriptedModel>,
+    pub(crate) struct Env {
+        pub(crate) runtime: Runtime,
+        pub(crate) store: Arc<dyn Store>,
+        pub(crate) ctx: TenantCtx,
+        pub(crate) other: TenantCtx,
+        pub(crate) model: Arc<ScriptedModel>,
         _repos: TempDir,
         _db: TempSqlite,
     }
@@ -664,11 +664,11 @@ mod graph {
     }
 
     impl Env {
-        async fn new() -> Env {
+        pub(crate) async fn new() -> Env {
             Env::with_publish(PublishConfig::default()).await
         }
 
-        async fn with_publish(publish: PublishConfig) -> Env {
+        pub(crate) async fn with_publish(publish: PublishConfig) -> Env {
             let db = TempSqlite::new().await;
             let store: Arc<dyn Store> = Arc::new(
                 SqliteStore::open(&db.url, &Default::default())
@@ -703,7 +703,11 @@ mod graph {
             }
         }
 
-        async fn register(&self, fixture: &Fixture, name: &str) -> morningai_core::RepositoryId {
+        pub(crate) async fn register(
+            &self,
+            fixture: &Fixture,
+            name: &str,
+        ) -> morningai_core::RepositoryId {
             let repo = NewRepository {
                 name: name.into(),
                 source: fixture._repo.0.to_str().unwrap().into(),
@@ -715,7 +719,12 @@ mod graph {
                 .id
         }
 
-        async fn run(&self, ctx: &TenantCtx, kind: &str, input: Value) -> (RunOutcome, Task) {
+        pub(crate) async fn run(
+            &self,
+            ctx: &TenantCtx,
+            kind: &str,
+            input: Value,
+        ) -> (RunOutcome, Task) {
             let req = TaskRequest {
                 kind: kind.into(),
                 input,
@@ -956,13 +965,13 @@ mod graph {
     /// A forge speaking the GitHub REST subset the publish step uses; it
     /// answers 422 to the pull request after `reject_next` is set.
     #[derive(Clone, Default)]
-    struct Forge {
-        requests: Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+    pub(crate) struct Forge {
+        pub(crate) requests: Arc<std::sync::Mutex<Vec<(String, Value)>>>,
         reject_next: Arc<std::sync::atomic::AtomicBool>,
     }
 
     impl Forge {
-        async fn start(&self) -> String {
+        pub(crate) async fn start(&self) -> String {
             use axum::extract::{Path as UrlPath, State};
             use axum::http::{HeaderMap, StatusCode};
             use axum::routing::post;

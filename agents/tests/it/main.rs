@@ -31,6 +31,7 @@ macro_rules! both_stores {
 
 mod architecture;
 mod doc;
+mod faq_task;
 mod models;
 mod redis_queue;
 mod runtime;

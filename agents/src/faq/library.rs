@@ -394,6 +394,15 @@ impl FaqLibrary {
         })
     }
 
+    /// Re-clusters the tenant's unanswered questions into suggestions with
+    /// its embedder (see [`super::suggest`]).
+    pub async fn refresh_suggestions(
+        &self,
+        tenant: TenantId,
+    ) -> Result<super::suggest::Refreshed, FaqLibraryError> {
+        super::suggest::refresh(&*self.store, self.embedder(tenant), tenant).await
+    }
+
     /// Published FAQs only: what a public reader or a bot may be shown.
     pub fn published() -> FaqFilter {
         FaqFilter {

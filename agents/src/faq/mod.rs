@@ -6,6 +6,7 @@ pub mod generate;
 pub mod graph;
 pub mod library;
 pub mod search;
+pub mod suggest;
 
 pub use library::{
     answered, faq_doc, top_score, Asked, FaqLibrary, FaqLibraryError, LibraryHit, Question,

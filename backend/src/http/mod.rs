@@ -9,6 +9,7 @@ mod documents;
 mod error;
 mod extract;
 mod faq_files;
+mod faq_suggestions;
 mod faqs;
 mod frontend;
 mod health;
@@ -113,6 +114,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(documents::router())
         .merge(faqs::router())
         .merge(help_centre::router())
+        .merge(faq_suggestions::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -8,6 +8,7 @@ mod chat;
 mod cli;
 mod failures;
 mod faq_files;
+mod faq_suggestions;
 mod faqs;
 mod frontend;
 mod help_centre;

@@ -269,6 +269,85 @@ export interface paths {
         patch: operations["update_category"];
         trace?: never;
     };
+    "/api/faq-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Suggested FAQs, most asked first. */
+        get: operations["list_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faq-suggestions/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cluster the last 30 days' unanswered questions into suggestions again
+         *     (owners and admins). Decisions are kept: a dismissed suggestion stays
+         *     dismissed and absorbs the same question asked again.
+         */
+        post: operations["refresh_suggestions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faq-suggestions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a suggestion (owners and admins): with `repository_id` a `faq`
+         *     task drafts the answer from the repository; with `answer` the draft is
+         *     yours. Either way the FAQ waits as a draft in the review queue.
+         */
+        post: operations["approve_suggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faq-suggestions/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss a suggestion (owners and admins): it stays dismissed, however
+         *     often the question is asked again.
+         */
+        post: operations["dismiss_suggestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/faqs": {
         parameters: {
             query?: never;
@@ -1065,6 +1144,19 @@ export interface components {
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected";
+        ApproveSuggestionRequest: {
+            /** @description Or: your own answer (Markdown), saved as a draft at once. */
+            answer?: string | null;
+            category_id?: null | components["schemas"]["FaqCategoryId"];
+            /** @description Default `en`. */
+            language?: string | null;
+            repository_id?: null | components["schemas"]["RepositoryId"];
+        };
+        ApprovedSuggestion: {
+            faq_id?: null | components["schemas"]["FaqId"];
+            suggestion: components["schemas"]["FaqSuggestion"];
+            task_id?: null | components["schemas"]["TaskId"];
+        };
         /** @description One line of the audit log: who did what, when, in which tenant. */
         AuditEntry: {
             action: string;
@@ -1480,6 +1572,26 @@ export interface components {
          * @enum {string}
          */
         FaqStatus: "draft" | "published" | "archived";
+        /** @description A suggested FAQ. */
+        FaqSuggestion: {
+            /** Format: int64 */
+            count: number;
+            /** Format: date-time */
+            created_at: string;
+            examples: string[];
+            id: components["schemas"]["FaqSuggestionId"];
+            query: string;
+            status: components["schemas"]["SuggestionStatus"];
+            task_id?: null | components["schemas"]["TaskId"];
+            tenant_id: components["schemas"]["TenantId"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * Format: uuid
+         * @description A FAQ suggested from questions the FAQs did not answer.
+         */
+        FaqSuggestionId: string;
         /** @description What a FAQ said at one version (the API diffs two of them). */
         FaqVersion: {
             answer: string;
@@ -1727,6 +1839,12 @@ export interface components {
             stale_workers: number;
             workers: number;
         };
+        RefreshedSuggestions: {
+            /** @description Unanswered (or unhelpfully answered) questions of the last 30 days. */
+            questions_considered: number;
+            /** @description The open suggestions after the refresh, most asked first. */
+            suggestions: components["schemas"]["FaqSuggestion"][];
+        };
         ReplayRequest: {
             checkpoint_id: components["schemas"]["CheckpointId"];
         };
@@ -1863,6 +1981,15 @@ export interface components {
             /** Format: int64 */
             tokens: number;
         };
+        SuggestionList: {
+            /** @description Most asked first. */
+            suggestions: components["schemas"]["FaqSuggestion"][];
+        };
+        /**
+         * @description Where a suggested FAQ stands.
+         * @enum {string}
+         */
+        SuggestionStatus: "open" | "approved" | "dismissed";
         Task: {
             cancel_requested: boolean;
             /** Format: int64 */
@@ -3022,6 +3149,191 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_suggestions: {
+        parameters: {
+            query?: {
+                /** @description Default `open`. */
+                status?: components["schemas"]["SuggestionStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refresh_suggestions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshedSuggestions"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_suggestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the suggestion's id */
+                id: components["schemas"]["FaqSuggestionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveSuggestionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovedSuggestion"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dismiss_suggestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the suggestion's id */
+                id: components["schemas"]["FaqSuggestionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqSuggestion"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

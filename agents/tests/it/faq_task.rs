@@ -314,3 +314,38 @@ async fn an_approved_batch_is_published_and_committed_in_a_pull_request() {
     );
     assert_eq!(publication["pull_request_number"], 1);
 }
+
+/// The embedded SmolLM2-135M drafts the prose: whatever it writes, the
+/// answer that survives verification cites real lines only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_model_drafts_a_verified_answer() {
+    let path = std::env::var_os("MORNINGAI_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"))
+        .join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-models.sh (make test does)",
+        path.display()
+    );
+    let fixture = Fixture::new();
+    let model = tokio::task::spawn_blocking(move || {
+        morningai_ai::LocalChatModel::load(&path, morningai_ai::LocalChatOptions::default())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let draft = morningai_agents::faq::generate::answer(QUESTION, &fixture.index, &model)
+        .await
+        .unwrap()
+        .expect("the fixture has evidence for its configuration");
+    assert_eq!(draft.question, QUESTION);
+    assert!(!draft.evidence.is_empty());
+    assert!(draft.report.claims_kept > 0, "{:?}", draft.report);
+    assert_citations_hold(&fixture, &draft.answer);
+    assert!(
+        draft.answer.contains("server/src/config.rs"),
+        "{}",
+        draft.answer
+    );
+}

@@ -297,7 +297,7 @@ impl FaqIndex {
                     Some(set) => set.top_k(
                         v,
                         pool,
-                        (!q.filter.is_empty()).then_some(&keep as &dyn Fn(&str) -> bool),
+                        (!q.filter.is_empty()).then_some(&keep as &(dyn Fn(&str) -> bool + Sync)),
                     ),
                     None => Vec::new(),
                 }

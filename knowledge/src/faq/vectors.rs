@@ -12,6 +12,8 @@ use std::collections::{BinaryHeap, HashMap};
 /// Slots scanned per result in the int8 pass, before the f32 rescoring.
 const SHORTLIST_FACTOR: usize = 4;
 const SHORTLIST_MIN: usize = 64;
+/// Sets of at least this many vectors are scanned on every core.
+const PARALLEL_FROM: usize = 20_000;
 
 #[derive(Debug, Default)]
 pub struct VectorSet {
@@ -93,13 +95,16 @@ impl VectorSet {
     }
 
     /// The `k` ids most similar to `query` (cosine, best first) among those
-    /// `keep` accepts (`None`: all, without a call per vector).
+    /// `keep` accepts (`None`: all, without a call per vector). Large sets
+    /// are scanned in parallel, a part per core, each keeping its own
+    /// shortlist; the shortlists merge before the exact rescoring.
     pub fn top_k(
         &self,
         query: &[f32],
         k: usize,
-        keep: Option<&dyn Fn(&str) -> bool>,
+        keep: Option<&(dyn Fn(&str) -> bool + Sync)>,
     ) -> Vec<(String, f32)> {
+        use rayon::prelude::*;
         let Some(unit) = normalised(query, self.dims) else {
             return Vec::new();
         };
@@ -109,25 +114,48 @@ impl VectorSet {
         // The query's own scale is the same for every row: it cannot change the order.
         let (q, _) = quantise(&unit);
         let shortlist = (k * SHORTLIST_FACTOR).max(SHORTLIST_MIN);
-        // Min-heap of the best approximate scores so far.
-        let mut heap: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = BinaryHeap::new();
-        for (slot, row) in self.quant.chunks_exact(self.dims).enumerate() {
-            if keep.is_some_and(|keep| !keep(&self.ids[slot])) {
-                continue;
+        let rows = self.ids.len();
+        let parts = if rows >= PARALLEL_FROM {
+            rayon::current_num_threads().max(1)
+        } else {
+            1
+        };
+        let per_part = rows.div_ceil(parts);
+        let scan = |first: usize| -> Vec<(i64, usize)> {
+            let last = (first + per_part).min(rows);
+            // Min-heap of the best approximate scores so far.
+            let mut heap: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = BinaryHeap::new();
+            for slot in first..last {
+                if keep.is_some_and(|keep| !keep(&self.ids[slot])) {
+                    continue;
+                }
+                let row = &self.quant[slot * self.dims..(slot + 1) * self.dims];
+                let dot = dot_i8(&q, row);
+                // Scales differ per vector: compare in a fixed-point of the product.
+                let approx = (dot as f64 * self.scales[slot] as f64 * 1e6) as i64;
+                if heap.len() < shortlist {
+                    heap.push(std::cmp::Reverse((approx, slot)));
+                } else if heap.peek().is_some_and(|m| m.0 .0 < approx) {
+                    heap.pop();
+                    heap.push(std::cmp::Reverse((approx, slot)));
+                }
             }
-            let dot = dot_i8(&q, row);
-            // Scales differ per vector: compare in a fixed-point of the product.
-            let approx = (dot as f64 * self.scales[slot] as f64 * 1e6) as i64;
-            if heap.len() < shortlist {
-                heap.push(std::cmp::Reverse((approx, slot)));
-            } else if heap.peek().is_some_and(|m| m.0 .0 < approx) {
-                heap.pop();
-                heap.push(std::cmp::Reverse((approx, slot)));
-            }
-        }
-        let mut exact: Vec<(usize, f32)> = heap
+            heap.into_iter().map(|std::cmp::Reverse(x)| x).collect()
+        };
+        let mut candidates: Vec<(i64, usize)> = if parts == 1 {
+            scan(0)
+        } else {
+            (0..parts)
+                .into_par_iter()
+                .map(|p| scan(p * per_part))
+                .flatten()
+                .collect()
+        };
+        candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates.truncate(shortlist);
+        let mut exact: Vec<(usize, f32)> = candidates
             .into_iter()
-            .map(|std::cmp::Reverse((_, slot))| {
+            .map(|(_, slot)| {
                 let row = &self.full[slot * self.dims..(slot + 1) * self.dims];
                 (slot, dot_f32(&unit, row))
             })
@@ -216,6 +244,54 @@ mod tests {
         assert!((top[0].1 - 0.9939).abs() < 1e-3);
         let top = set.top_k(&[0.9, 0.1, 0.0], 1, Some(&|id: &str| id != "a"));
         assert_eq!(top[0].0, "c");
+    }
+
+    #[test]
+    fn a_large_set_scanned_in_parts_finds_the_exact_nearest() {
+        let dims = 16;
+        let mut set = VectorSet::new(dims);
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+        };
+        let rows: Vec<Vec<f32>> = (0..PARALLEL_FROM + 5_000)
+            .map(|_| (0..dims).map(|_| next()).collect())
+            .collect();
+        for (i, r) in rows.iter().enumerate() {
+            set.upsert(&i.to_string(), r);
+        }
+        let query: Vec<f32> = (0..dims).map(|_| next()).collect();
+        let unit = normalised(&query, dims).unwrap();
+        let mut exact: Vec<(usize, f32)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, dot_f32(&unit, &normalised(r, dims).unwrap())))
+            .collect();
+        exact.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let want: Vec<String> = exact[..5].iter().map(|(i, _)| i.to_string()).collect();
+        let got: Vec<String> = set
+            .top_k(&query, 5, None)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(got, want);
+        // With a filter too (every other id).
+        let even = |id: &str| id.parse::<usize>().unwrap() % 2 == 0;
+        let want: Vec<String> = exact
+            .iter()
+            .filter(|(i, _)| i % 2 == 0)
+            .take(3)
+            .map(|(i, _)| i.to_string())
+            .collect();
+        let got: Vec<String> = set
+            .top_k(&query, 3, Some(&even))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

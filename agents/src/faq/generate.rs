@@ -230,15 +230,30 @@ pub async fn propose_questions(
         ..ChatRequest::default()
     };
     let response = model.chat(&request).await?;
+    // A weak model repeats one template ("What is the latest version of
+    // X?") for every component: one question per opening is kept.
+    let mut openings = HashSet::new();
     for line in response.text.lines() {
         if let Some(q) = as_question(line) {
-            push(&q, &mut questions);
+            if openings.insert(opening(&q)) {
+                push(&q, &mut questions);
+            }
         }
     }
     for q in from_facts {
         push(q, &mut questions);
     }
     Ok(questions)
+}
+
+/// A question's first five words, lower-cased.
+fn opening(question: &str) -> String {
+    question
+        .split_whitespace()
+        .take(5)
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A line of the model's that is a question: list markers and numbering
@@ -295,6 +310,15 @@ mod tests {
         assert_eq!(as_question("Answer: it is here."), None);
         assert_eq!(as_question("Why?"), None);
         assert_eq!(as_question("List 3 questions?"), None);
+    }
+
+    #[test]
+    fn one_question_per_opening() {
+        assert_eq!(
+            opening("What is the latest version of the backend?"),
+            opening("What is the latest version of the frontend?")
+        );
+        assert_ne!(opening("How do I run it?"), opening("How do I test it?"));
     }
 
     #[test]

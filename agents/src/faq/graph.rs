@@ -400,6 +400,22 @@ async fn answer_next(
         })
         .await?
     };
+    // An answer from exactly the evidence of an earlier one answers the
+    // same thing: saving both would only repeat it.
+    let repeats = drafted.as_ref().and_then(|d| {
+        s.drafts
+            .iter()
+            .find(|earlier| earlier.evidence == d.evidence)
+            .map(|earlier| earlier.question.clone())
+    });
+    if let Some(earlier) = repeats {
+        ctx.log(format!(
+            "dropped \"{question}\": its answer would repeat the one to \"{earlier}\""
+        ));
+        s.dropped.push(question);
+        s.answered += 1;
+        return Ok(s);
+    }
     match drafted {
         Some(draft) => {
             ctx.log(format!(

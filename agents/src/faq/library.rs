@@ -62,13 +62,14 @@ pub fn top_score(hit: &FaqHit) -> f32 {
     hit.semantic.or(hit.keyword).map_or(0.0, |s| s.score)
 }
 
-/// A search is answered when its best hit is close in meaning — or, with
+/// A search is answered when one of its hits is close in meaning (not
+/// only the first: keywords may rank a weaker match above it) — or, with
 /// keywords only, when it found anything at all.
-pub fn answered(top: Option<&FaqHit>, semantic: bool) -> bool {
-    match top {
-        None => false,
-        Some(hit) if semantic => hit.semantic.is_some_and(|s| s.score >= ANSWERED_SIMILARITY),
-        Some(_) => true,
+pub fn answered<'a>(mut hits: impl Iterator<Item = &'a FaqHit>, semantic: bool) -> bool {
+    if semantic {
+        hits.any(|h| h.semantic.is_some_and(|s| s.score >= ANSWERED_SIMILARITY))
+    } else {
+        hits.next().is_some()
     }
 }
 
@@ -363,7 +364,7 @@ impl FaqLibrary {
             )
             .await?;
         let top = hits.first();
-        let answered = answered(top.map(|h| &h.hit), outcome.semantic);
+        let answered = answered(hits.iter().map(|h| &h.hit), outcome.semantic);
         if !question.log {
             return Ok(Asked {
                 hits,

@@ -153,10 +153,24 @@ fn parse_jsonl(text: &str) -> (Vec<Numbered<FaqRecord>>, Vec<LineError>) {
         }
         match serde_json::from_str::<FaqRecord>(line) {
             Ok(value) => records.push(Numbered { line: i + 1, value }),
-            Err(e) => errors.push(LineError::new(i + 1, format!("not a FAQ object: {e}"))),
+            Err(e) => errors.push(LineError::new(i + 1, jsonl_error(line, &e))),
         }
     }
     (records, errors)
+}
+
+/// Why a JSON line is not a record, in the words of the file's fields.
+fn jsonl_error(line: &str, e: &serde_json::Error) -> String {
+    let foreign_id = serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(String::from))
+        .filter(|id| id.parse::<uuid::Uuid>().is_err());
+    match foreign_id {
+        Some(id) => format!(
+            "`id` is a MorningAI FAQ id (as exported), and `{id}` is not one: put your own ids in `external_id`"
+        ),
+        None => format!("not a FAQ object: {e}"),
+    }
 }
 
 fn parse_csv(text: &str) -> (Vec<Numbered<FaqRecord>>, Vec<LineError>) {
@@ -229,7 +243,10 @@ fn parse_csv(text: &str) -> (Vec<Numbered<FaqRecord>>, Vec<LineError>) {
             None => None,
             Some(Ok(id)) => Some(FaqId(id)),
             Some(Err(_)) => {
-                errors.push(LineError::new(line, "id: not a FAQ id"));
+                errors.push(LineError::new(
+                    line,
+                    "`id` is a MorningAI FAQ id (as exported): put your own ids in `external_id`",
+                ));
                 continue;
             }
         };

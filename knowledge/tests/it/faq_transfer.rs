@@ -90,6 +90,12 @@ fn bad_jsonl_lines_are_numbered() {
     let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
     assert_eq!(lines, vec![3, 4]);
     assert!(errors[1].message.contains("colour"), "{errors:?}");
+    // Another system's ids go in external_id, and the error says so.
+    let (_, errors) = parse(
+        FaqFormat::Jsonl,
+        r#"{"id":"kb-7","question":"Q","answer":"A"}"#,
+    );
+    assert!(errors[0].message.contains("external_id"), "{errors:?}");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! caller, so this crate calls no model.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -18,7 +18,7 @@ use tantivy::schema::{
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::analyzer::{analyze, analyzer, ANALYZER};
-use super::vectors::VectorSet;
+use super::vectors::{Keep, VectorSet};
 use crate::error::Result;
 
 /// How much more a query term found in the question counts than in the answer.
@@ -131,8 +131,10 @@ struct Fields {
 }
 
 struct State {
-    meta: HashMap<String, Meta>,
-    vectors: Option<VectorSet>,
+    meta: HashMap<String, Arc<Meta>>,
+    /// Each vector carries its FAQ's filter fields, so a filtered scan
+    /// reads them by slot instead of looking each id up.
+    vectors: Option<VectorSet<Option<Arc<Meta>>>>,
 }
 
 pub struct FaqIndex {
@@ -238,16 +240,18 @@ impl FaqIndex {
         }
         self.reader.reload()?;
         let mut state = self.state.write().expect("faq index state");
+        let state = &mut *state;
         for d in docs {
-            state.meta.insert(
-                d.id.clone(),
-                Meta {
-                    status: d.status.clone(),
-                    language: primary_subtag(&d.language),
-                    category: d.category.clone(),
-                    tags: d.tags.clone(),
-                },
-            );
+            let meta = Arc::new(Meta {
+                status: d.status.clone(),
+                language: primary_subtag(&d.language),
+                category: d.category.clone(),
+                tags: d.tags.clone(),
+            });
+            if let Some(v) = state.vectors.as_mut() {
+                v.set_payload(&d.id, Some(meta.clone()));
+            }
+            state.meta.insert(d.id.clone(), meta);
         }
         Ok(())
     }
@@ -279,7 +283,11 @@ impl FaqIndex {
     /// vector's length is not the index's.
     pub fn set_vector(&self, id: &str, vector: &[f32]) -> bool {
         let mut state = self.state.write().expect("faq index state");
-        state.vectors.as_mut().is_some_and(|v| v.upsert(id, vector))
+        let meta = state.meta.get(id).cloned();
+        state
+            .vectors
+            .as_mut()
+            .is_some_and(|v| v.upsert_with(id, vector, meta))
     }
 
     /// The best `limit` FAQs for the query, best first.
@@ -292,12 +300,14 @@ impl FaqIndex {
         let semantic = match q.vector {
             Some(v) => {
                 let state = self.state.read().expect("faq index state");
-                let keep = |id: &str| state.meta.get(id).is_some_and(|m| m.matches(&q.filter));
+                let keep = |_: &str, meta: &Option<Arc<Meta>>| {
+                    meta.as_ref().is_some_and(|m| m.matches(&q.filter))
+                };
                 match &state.vectors {
                     Some(set) => set.top_k(
                         v,
                         pool,
-                        (!q.filter.is_empty()).then_some(&keep as &(dyn Fn(&str) -> bool + Sync)),
+                        (!q.filter.is_empty()).then_some(&keep as &Keep<'_, Option<Arc<Meta>>>),
                     ),
                     None => Vec::new(),
                 }

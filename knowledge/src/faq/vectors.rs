@@ -15,17 +15,23 @@ const SHORTLIST_MIN: usize = 64;
 /// Sets of at least this many vectors are scanned on every core.
 const PARALLEL_FROM: usize = 20_000;
 
+/// Which vectors a scan may return, given each one's id and payload.
+pub type Keep<'a, M> = dyn Fn(&str, &M) -> bool + Sync + 'a;
+
+/// The vectors by id, each with a payload `M` the scan's filter reads
+/// without a lookup by id (the FAQ index keeps its filter fields there).
 #[derive(Debug, Default)]
-pub struct VectorSet {
+pub struct VectorSet<M = ()> {
     dims: usize,
     ids: Vec<String>,
     slots: HashMap<String, usize>,
     full: Vec<f32>,
     quant: Vec<i8>,
     scales: Vec<f32>,
+    payload: Vec<M>,
 }
 
-impl VectorSet {
+impl<M: Clone + Default + Send + Sync> VectorSet<M> {
     pub fn new(dims: usize) -> Self {
         VectorSet {
             dims,
@@ -49,9 +55,26 @@ impl VectorSet {
         self.slots.contains_key(id)
     }
 
-    /// Adds or replaces `id`'s vector; a vector of the wrong length (another
-    /// embedder's) or all zeros is refused with `false`.
+    /// Adds or replaces `id`'s vector (a new one with the default payload);
+    /// a vector of the wrong length (another embedder's) or all zeros is
+    /// refused with `false`.
     pub fn upsert(&mut self, id: &str, vector: &[f32]) -> bool {
+        self.put(id, vector, None)
+    }
+
+    /// [`VectorSet::upsert`] with the payload.
+    pub fn upsert_with(&mut self, id: &str, vector: &[f32], payload: M) -> bool {
+        self.put(id, vector, Some(payload))
+    }
+
+    /// Replaces the payload of `id`, when it has a vector.
+    pub fn set_payload(&mut self, id: &str, payload: M) {
+        if let Some(&slot) = self.slots.get(id) {
+            self.payload[slot] = payload;
+        }
+    }
+
+    fn put(&mut self, id: &str, vector: &[f32], payload: Option<M>) -> bool {
         let Some(unit) = normalised(vector, self.dims) else {
             return false;
         };
@@ -62,6 +85,9 @@ impl VectorSet {
                 self.full[range.clone()].copy_from_slice(&unit);
                 self.quant[range].copy_from_slice(&q);
                 self.scales[slot] = scale;
+                if let Some(p) = payload {
+                    self.payload[slot] = p;
+                }
             }
             None => {
                 self.slots.insert(id.to_string(), self.ids.len());
@@ -69,6 +95,7 @@ impl VectorSet {
                 self.full.extend_from_slice(&unit);
                 self.quant.extend_from_slice(&q);
                 self.scales.push(scale);
+                self.payload.push(payload.unwrap_or_default());
             }
         }
         true
@@ -85,6 +112,7 @@ impl VectorSet {
             self.full.copy_within(last * d..(last + 1) * d, slot * d);
             self.quant.copy_within(last * d..(last + 1) * d, slot * d);
             self.scales[slot] = self.scales[last];
+            self.payload.swap(slot, last);
             self.ids.swap(slot, last);
             self.slots.insert(self.ids[slot].clone(), slot);
         }
@@ -92,18 +120,15 @@ impl VectorSet {
         self.full.truncate(last * d);
         self.quant.truncate(last * d);
         self.scales.truncate(last);
+        self.payload.truncate(last);
     }
 
     /// The `k` ids most similar to `query` (cosine, best first) among those
-    /// `keep` accepts (`None`: all, without a call per vector). Large sets
+    /// `keep` accepts, given each id and payload (`None`: all, without a
+    /// call per vector). Large sets
     /// are scanned in parallel, a part per core, each keeping its own
     /// shortlist; the shortlists merge before the exact rescoring.
-    pub fn top_k(
-        &self,
-        query: &[f32],
-        k: usize,
-        keep: Option<&(dyn Fn(&str) -> bool + Sync)>,
-    ) -> Vec<(String, f32)> {
+    pub fn top_k(&self, query: &[f32], k: usize, keep: Option<&Keep<M>>) -> Vec<(String, f32)> {
         use rayon::prelude::*;
         let Some(unit) = normalised(query, self.dims) else {
             return Vec::new();
@@ -126,7 +151,7 @@ impl VectorSet {
             // Min-heap of the best approximate scores so far.
             let mut heap: BinaryHeap<std::cmp::Reverse<(i64, usize)>> = BinaryHeap::new();
             for slot in first..last {
-                if keep.is_some_and(|keep| !keep(&self.ids[slot])) {
+                if keep.is_some_and(|keep| !keep(&self.ids[slot], &self.payload[slot])) {
                     continue;
                 }
                 let row = &self.quant[slot * self.dims..(slot + 1) * self.dims];
@@ -233,7 +258,7 @@ mod tests {
 
     #[test]
     fn finds_the_nearest_and_honours_the_filter() {
-        let mut set = VectorSet::new(3);
+        let mut set: VectorSet = VectorSet::new(3);
         assert!(set.upsert("a", &v(&[1.0, 0.0, 0.0])));
         assert!(set.upsert("b", &v(&[0.0, 1.0, 0.0])));
         assert!(set.upsert("c", &v(&[0.7, 0.7, 0.0])));
@@ -242,14 +267,14 @@ mod tests {
         assert_eq!(top[0].0, "a");
         assert_eq!(top[1].0, "c");
         assert!((top[0].1 - 0.9939).abs() < 1e-3);
-        let top = set.top_k(&[0.9, 0.1, 0.0], 1, Some(&|id: &str| id != "a"));
+        let top = set.top_k(&[0.9, 0.1, 0.0], 1, Some(&|id: &str, _: &()| id != "a"));
         assert_eq!(top[0].0, "c");
     }
 
     #[test]
     fn a_large_set_scanned_in_parts_finds_the_exact_nearest() {
         let dims = 16;
-        let mut set = VectorSet::new(dims);
+        let mut set: VectorSet<bool> = VectorSet::new(dims);
         let mut seed = 7u64;
         let mut next = || {
             seed = seed
@@ -261,7 +286,7 @@ mod tests {
             .map(|_| (0..dims).map(|_| next()).collect())
             .collect();
         for (i, r) in rows.iter().enumerate() {
-            set.upsert(&i.to_string(), r);
+            set.upsert_with(&i.to_string(), r, i % 2 == 0);
         }
         let query: Vec<f32> = (0..dims).map(|_| next()).collect();
         let unit = normalised(&query, dims).unwrap();
@@ -279,7 +304,7 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         // With a filter too (every other id).
-        let even = |id: &str| id.parse::<usize>().unwrap() % 2 == 0;
+        let even = |_: &str, even: &bool| *even;
         let want: Vec<String> = exact
             .iter()
             .filter(|(i, _)| i % 2 == 0)
@@ -304,15 +329,34 @@ mod tests {
 
     #[test]
     fn remove_moves_the_last_slot_and_keeps_ids_right() {
-        let mut set = VectorSet::new(2);
-        set.upsert("a", &[1.0, 0.0]);
-        set.upsert("b", &[0.0, 1.0]);
-        set.upsert("c", &[-1.0, 0.0]);
+        let mut set: VectorSet<usize> = VectorSet::new(2);
+        set.upsert_with("a", &[1.0, 0.0], 1);
+        set.upsert_with("b", &[0.0, 1.0], 2);
+        set.upsert_with("c", &[-1.0, 0.0], 3);
         set.remove("a");
         assert_eq!(set.len(), 2);
         assert_eq!(set.top_k(&[-1.0, 0.0], 1, None)[0].0, "c");
         assert_eq!(set.top_k(&[0.0, 1.0], 1, None)[0].0, "b");
+        // Payloads moved with their vectors.
+        let payload_of = |want: &str| {
+            let only = |id: &str, _: &usize| id == want;
+            let mut seen = 0;
+            let check = |id: &str, p: &usize| {
+                if id == want {
+                    assert_eq!(*p, if want == "b" { 2 } else { 3 });
+                }
+                only(id, p)
+            };
+            seen += set.top_k(&[0.0, 1.0], 2, Some(&check)).len();
+            seen
+        };
+        assert_eq!(payload_of("b") + payload_of("c"), 2);
         set.upsert("b", &[-1.0, 0.1]);
+        set.set_payload("c", 9);
+        assert_eq!(
+            set.top_k(&[-1.0, 0.0], 2, Some(&|_: &str, p: &usize| *p == 9))[0].0,
+            "c"
+        );
         assert_eq!(set.len(), 2, "upsert replaces");
         assert!(set.similarity(&[0.0, 1.0], "a").is_none());
     }

@@ -116,30 +116,40 @@ impl FaqSearcher {
     ) -> Result<SearchOutcome, FaqSearchError> {
         let signals = ranking.signals;
         let started = Instant::now();
-        let vector = match (&self.embedder, signals) {
-            (Some(embedder), Signals::Hybrid | Signals::Semantic) if !text.trim().is_empty() => {
-                match embedder.embed_queries(&[text.to_string()]).await {
-                    Ok(mut r) => r.vectors.pop(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "query not embedded; searching by keyword only");
-                        None
-                    }
-                }
-            }
-            _ => None,
-        };
         let keyword_text = if signals == Signals::Semantic {
             ""
         } else {
             text
         };
-        let hits = self.index.search(&FaqQuery {
-            text: keyword_text,
-            vector: vector.as_deref(),
-            filter,
-            limit,
-            keyword_weight: ranking.keyword_weight,
-        })?;
+        let embedding = async {
+            match (&self.embedder, signals) {
+                (Some(embedder), Signals::Hybrid | Signals::Semantic)
+                    if !text.trim().is_empty() =>
+                {
+                    match embedder.embed_queries(&[text.to_string()]).await {
+                        Ok(mut r) => r.vectors.pop(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "query not embedded; searching by keyword only");
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            }
+        };
+        // BM25 runs here while the embedder works on its own thread.
+        let keyword = async { self.index.keyword_candidates(keyword_text, &filter, limit) };
+        let (vector, keyword) = tokio::join!(embedding, keyword);
+        let hits = self.index.search_with(
+            &FaqQuery {
+                text: keyword_text,
+                vector: vector.as_deref(),
+                filter,
+                limit,
+                keyword_weight: ranking.keyword_weight,
+            },
+            keyword?,
+        )?;
         Ok(SearchOutcome {
             hits,
             semantic: vector.is_some(),

@@ -292,11 +292,35 @@ impl FaqIndex {
 
     /// The best `limit` FAQs for the query, best first.
     pub fn search(&self, q: &FaqQuery<'_>) -> Result<Vec<FaqHit>> {
+        let keyword = self.keyword_candidates(q.text, &q.filter, q.limit)?;
+        self.search_with(q, keyword)
+    }
+
+    /// The keyword signal alone (the candidates [`FaqIndex::search_with`]
+    /// fuses), so a caller can find them while the query is embedded.
+    pub fn keyword_candidates(
+        &self,
+        text: &str,
+        filter: &FaqFilter,
+        limit: usize,
+    ) -> Result<Vec<(String, f32)>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.keyword(text, filter, CANDIDATES.max(limit))
+    }
+
+    /// [`FaqIndex::search`] with the keyword candidates already found (for
+    /// the same text, filter and limit).
+    pub fn search_with(
+        &self,
+        q: &FaqQuery<'_>,
+        keyword: Vec<(String, f32)>,
+    ) -> Result<Vec<FaqHit>> {
         if q.limit == 0 {
             return Ok(Vec::new());
         }
         let pool = CANDIDATES.max(q.limit);
-        let keyword = self.keyword(q.text, &q.filter, pool)?;
         let semantic = match q.vector {
             Some(v) => {
                 let state = self.state.read().expect("faq index state");

@@ -1033,6 +1033,31 @@ macro_rules! impl_faq_store {
                 Ok(faq)
             }
 
+            async fn faqs_by_id(&self, tenant: TenantId, ids: &[FaqId]) -> StoreResult<Vec<Faq>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // At most a page of ids: one placeholder each.
+                let ids = &ids[..ids.len().min(200)];
+                let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT {FAQ_COLUMNS} FROM faqs f WHERE f.tenant_id = $1 AND f.id IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut tx = self.begin(Scope::tenant(tenant, None)).await?;
+                let mut query = sqlx::query_as::<_, FaqRow>(&sql).bind(tenant.0);
+                for id in ids {
+                    query = query.bind(id.0);
+                }
+                let rows = query.fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                let mut found: std::collections::HashMap<FaqId, Faq> = rows
+                    .into_iter()
+                    .map(|r| r.into_domain().map(|f| (f.id, f)))
+                    .collect::<StoreResult<_>>()?;
+                Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+            }
+
             async fn faqs(&self, tenant: TenantId, filter: &FaqFilter) -> StoreResult<Vec<Faq>> {
                 let language = filter
                     .language

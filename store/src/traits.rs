@@ -612,6 +612,9 @@ pub trait FaqStore: Send + Sync {
     /// keep no link to it) and leaves a tombstone; returns what was removed.
     async fn delete_faq(&self, ctx: &TenantCtx, id: FaqId) -> StoreResult<Faq>;
     async fn faq(&self, tenant: TenantId, id: FaqId) -> StoreResult<Option<Faq>>;
+    /// The tenant's FAQs among `ids` (at most 200), in the order of `ids`;
+    /// ids it does not have are left out.
+    async fn faqs_by_id(&self, tenant: TenantId, ids: &[FaqId]) -> StoreResult<Vec<Faq>>;
     /// Newest updated first; `filter.before` is the last id of the previous page.
     async fn faqs(&self, tenant: TenantId, filter: &FaqFilter) -> StoreResult<Vec<Faq>>;
     /// Newest first.

@@ -14,7 +14,7 @@
 //! without a vector of the configured model — in the background, metered
 //! against its tenant's budget; until then it is found by keywords.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use morningai_ai::{CallScope, Embedder};
@@ -325,25 +325,30 @@ impl FaqLibrary {
             .searcher
             .search(text, filter, limit, Ranking::default())
             .await?;
-        let mut hits = Vec::with_capacity(outcome.hits.len());
-        let mut seen = HashSet::new();
-        for hit in &outcome.hits {
-            let Ok(id) = hit.id.parse::<uuid::Uuid>() else {
-                continue;
-            };
-            let id = FaqId::from(id);
-            if !seen.insert(id) {
-                continue;
-            }
-            // Read back: the record, not the index, is the truth (a row
-            // deleted since the catch-up is simply left out).
-            if let Some(faq) = self.store.faq(tenant, id).await? {
-                hits.push(LibraryHit {
+        let found: Vec<(&FaqHit, FaqId)> = outcome
+            .hits
+            .iter()
+            .filter_map(|h| Some((h, FaqId::from(h.id.parse::<uuid::Uuid>().ok()?))))
+            .collect();
+        let ids: Vec<FaqId> = found.iter().map(|(_, id)| *id).collect();
+        // Read back in one query: the record, not the index, is the truth
+        // (a row deleted since the catch-up is simply left out).
+        let mut records: HashMap<FaqId, Faq> = self
+            .store
+            .faqs_by_id(tenant, &ids)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+        let hits = found
+            .into_iter()
+            .filter_map(|(hit, id)| {
+                records.remove(&id).map(|faq| LibraryHit {
                     faq,
                     hit: hit.clone(),
-                });
-            }
-        }
+                })
+            })
+            .collect();
         Ok((hits, outcome))
     }
 

@@ -26,7 +26,28 @@ both_stores!(
     tenants_cannot_reach_each_others_faqs,
     invalid_input_is_refused,
     help_centres_are_found_by_slug_only_when_on,
+    faqs_by_id_keep_the_order_asked_and_the_tenant,
 );
+
+async fn faqs_by_id_keep_the_order_asked_and_the_tenant(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let b = tenant(store, "b").await;
+    let one = store.create_faq(&a, &faq("One?")).await.unwrap();
+    let two = store.create_faq(&a, &faq("Two?")).await.unwrap();
+    let theirs = store.create_faq(&b, &faq("Theirs?")).await.unwrap();
+    let got: Vec<String> = store
+        .faqs_by_id(
+            a.tenant_id,
+            &[two.id, theirs.id, one.id, morningai_core::FaqId::new()],
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.question)
+        .collect();
+    assert_eq!(got, ["Two?", "One?"]);
+    assert!(store.faqs_by_id(a.tenant_id, &[]).await.unwrap().is_empty());
+}
 
 async fn help_centres_are_found_by_slug_only_when_on(store: &dyn Store) {
     let a = tenant(store, "a").await;

@@ -2,7 +2,7 @@
 // playwright-core) against a real `morningai serve` on a fresh SQLite database.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -42,7 +42,8 @@ async function shot(page, name) {
 function watchErrors(page, who) {
   page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) pageErrors.push(`${who} console: ${m.text()}`);
+    // 401/403/404 are pages saying so; 422 is an import's dry run refusing a bad file.
+    if (m.type() === 'error' && !/status of (40[134]|422)/.test(m.text())) pageErrors.push(`${who} console: ${m.text()}`);
   });
 }
 
@@ -498,6 +499,178 @@ describe('dashboard', { concurrency: false }, () => {
     await page.getByRole('button', { name: 'Delete this document' }).click();
     await page.waitForURL(/\/documents$/);
     await page.getByText('No documents yet').waitFor();
+  });
+
+  test('FAQs: a category, an FAQ published, found by search, edited with its history; analytics', { timeout: 120_000 }, async () => {
+    const page = context.pages()[0];
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'FAQs' }).click();
+    await page.getByRole('heading', { name: 'FAQs', level: 1 }).waitFor();
+    await page.getByText('No FAQs yet').waitFor();
+    await shot(page, '22-faqs-empty');
+
+    // A category to file it under.
+    await page.getByRole('link', { name: 'Categories' }).click();
+    await page.getByRole('heading', { name: 'FAQ categories', level: 1 }).waitFor();
+    await page.getByText('No categories yet').waitFor();
+    await page.getByLabel('Name').fill('Billing');
+    await page.getByRole('button', { name: 'Add category' }).click();
+    await page.getByRole('list', { name: 'Categories' }).getByRole('link', { name: 'Billing' }).waitFor();
+    await shot(page, '23-faq-categories');
+
+    // Written as a draft, its answer previewed as it is typed.
+    await nav.getByRole('link', { name: 'FAQs' }).click();
+    await page.getByRole('link', { name: 'New FAQ' }).click();
+    await page.waitForURL('**/faqs/new');
+    await page.getByLabel('Question').fill('How do I get a refund?');
+    await page.getByLabel('Answer (Markdown)').fill('Write to **billing** within 30 days.\n\n- Say which order\n- Say why');
+    const preview = page.getByRole('region', { name: 'Preview' });
+    await preview.locator('strong', { hasText: 'billing' }).waitFor();
+    assert.equal(await preview.getByRole('listitem').count(), 2);
+    await page.getByLabel('Category').selectOption({ label: 'Billing' });
+    await page.getByRole('textbox', { name: 'Tags' }).fill('refunds, money');
+    await shot(page, '24-faq-new');
+    await page.getByRole('button', { name: 'Create FAQ' }).click();
+    await page.waitForURL(/\/faqs\/[0-9a-f-]{36}$/);
+    const faqUrl = page.url();
+    const faqId = faqUrl.match(UUID)[0];
+    await heading(page).filter({ hasText: 'How do I get a refund?' }).waitFor();
+    assert.equal(await page.getByTestId('faq-version').textContent(), 'Version 1');
+    await page.locator('[data-faq-status="draft"]').first().waitFor();
+
+    // Published: version 2.
+    await page.getByLabel('Status').selectOption('published');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 2.' }).waitFor();
+    await page.getByRole('list', { name: 'Versions' }).locator('[data-version="2"]').waitFor();
+
+    // Found with the search box, with what matched.
+    await nav.getByRole('link', { name: 'FAQs' }).click();
+    await page.locator(`li[data-faq-id="${faqId}"]`).waitFor();
+    await page.getByLabel('Search FAQs').fill('refund');
+    await page.getByLabel('Search FAQs').press('Enter');
+    await page.waitForURL((url) => url.pathname === '/faqs' && url.searchParams.get('q') === 'refund');
+    const hit = page.getByRole('list', { name: 'Search results' }).locator(`li[data-faq-id="${faqId}"]`);
+    await hit.waitFor();
+    assert.match(await hit.getByTestId('match-signals').textContent(), /Score \d\.\d{3}.*keyword #1/);
+    await shot(page, '25-faq-search');
+
+    // Edited: version 3, by Ada, and what it changed.
+    await hit.getByRole('link', { name: 'How do I get a refund?' }).click();
+    await page.waitForURL(faqUrl);
+    await page.getByLabel('Answer (Markdown)').fill('Write to **billing@example.com** within 30 days.\n\n- Say which order\n- Say why');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 3.' }).waitFor();
+    const versions = page.getByRole('list', { name: 'Versions' });
+    await versions.locator('[data-version="3"]').filter({ hasText: 'by ada@example.com' }).waitFor();
+    await versions.getByRole('link', { name: 'What version 3 changed' }).click();
+    await page.waitForURL((url) => url.pathname === `/faqs/${faqId}` && url.search === '?from=2&to=3');
+    const changes = page.getByRole('table', { name: 'Changes from version 2 to 3' });
+    await changes.waitFor();
+    assert.ok((await changes.locator('tr[data-diff="added"]').count()) > 0);
+    assert.ok((await changes.locator('tr[data-diff="removed"]').count()) > 0);
+    await shot(page, '26-faq-history');
+
+    // The help centre turned on: its public page needs no account.
+    await nav.getByRole('link', { name: 'FAQs' }).click();
+    await page.getByRole('link', { name: 'Help centre' }).click();
+    await page.getByRole('heading', { name: 'Help centre', level: 1 }).waitFor();
+    await page.getByText(/The help centre is not set up/).waitFor();
+    await page.getByLabel('Address (slug)').fill('acme-help');
+    await page.getByLabel('Title').fill('Acme help');
+    await page.getByLabel('Public: anyone with the link reads the published FAQs').check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await page.getByTestId('help-centre-state').getByRole('link').getAttribute('href'), '/help/acme-help');
+    await shot(page, '26a-help-centre-settings');
+
+    // A visitor (no cookies) finds the answer by searching, reads it, says it helped.
+    const visitor = await context.browser().newContext({ viewport: { width: 1024, height: 800 } });
+    visitor.setDefaultTimeout(20_000);
+    const guest = await visitor.newPage();
+    watchErrors(guest, 'visitor');
+    await guest.goto(`${server.base}/help/acme-help`);
+    await guest.getByRole('heading', { name: 'Acme help', level: 1 }).waitFor();
+    await guest.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Billing' }).waitFor();
+    await guest.getByRole('list', { name: 'Questions' }).getByRole('link', { name: 'How do I get a refund?' }).waitFor();
+    await guest.getByLabel('Search the help centre').fill('refund');
+    await guest.getByLabel('Search the help centre').press('Enter');
+    await guest.getByRole('list', { name: 'Search results' }).getByRole('link', { name: 'How do I get a refund?' }).click();
+    await guest.waitForURL((url) => url.pathname === `/help/acme-help/faqs/${faqId}` && url.searchParams.has('query'));
+    await guest.getByRole('heading', { name: 'How do I get a refund?', level: 1 }).waitFor();
+    await guest.getByTestId('faq-markdown').locator('strong', { hasText: 'billing@example.com' }).waitFor();
+    await shot(guest, '26b-help-centre-public');
+    await guest.getByRole('group', { name: 'Was this helpful?' }).getByRole('button', { name: 'Yes' }).click();
+    await guest.getByRole('status').filter({ hasText: 'Thanks! Glad it helped.' }).waitFor();
+    await guest.goto(`${server.base}/help/no-such-help`);
+    await guest.getByRole('alert').filter({ hasText: 'There is no help centre here' }).waitFor();
+    await visitor.close();
+
+    // Analytics count the visitor's search (the dashboard's own searches are not logged) and feedback.
+    await nav.getByRole('link', { name: 'FAQs' }).click();
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'FAQ analytics', level: 1 }).waitFor();
+    await page.getByRole('table', { name: 'Top queries' }).getByRole('link', { name: 'refund' }).waitFor();
+    assert.ok(Number(await page.getByTestId('faq-total-queries').textContent()) >= 1);
+    assert.equal(await page.getByTestId('faq-helpful-rate').textContent(), '100%');
+    await page.getByLabel('Period').selectOption('7');
+    await page.waitForURL((url) => url.searchParams.get('days') === '7');
+    await page.getByRole('table', { name: 'Top queries' }).waitFor();
+    await shot(page, '27-faq-analytics');
+
+    // Another tenant sees none of it.
+    const bob = await other.newPage();
+    watchErrors(bob, 'bob');
+    await bob.goto(faqUrl);
+    const alert = bob.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /Not found.*FAQ not found/);
+    await bob.goto(`${server.base}/faqs`);
+    await bob.getByText('No FAQs yet').waitFor();
+    await bob.close();
+  });
+
+  test('FAQ files: a bad line refused with its report, a file imported, an export downloaded', { timeout: 60_000 }, async () => {
+    const page = context.pages()[0];
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'FAQs' }).click();
+    await page.getByRole('link', { name: 'Import / export' }).click();
+    await page.getByRole('heading', { name: 'Import and export FAQs', level: 1 }).waitFor();
+
+    // A dry run of pasted JSON Lines with a broken line: every bad line, nothing imported.
+    const bad = ['{"question": "Can I pay by invoice?", "answer": "Yes."}', '{"question": "Broken"', ''].join('\n');
+    await page.getByLabel('Or paste the FAQs as text').fill(bad);
+    await page.getByRole('button', { name: 'Check (dry run)' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
+    await refused.waitFor();
+    const lines = refused.getByRole('table', { name: 'Lines with errors' });
+    assert.match(await lines.locator('tr[data-line="2"]').textContent(), /^2not a FAQ object/);
+    assert.equal(await lines.locator('tbody tr').count(), 1);
+    await shot(page, '28-faq-import-refused');
+
+    // A CSV file: its format guessed, checked, then imported.
+    const csv = 'question,answer,category,tags\nCan I pay by invoice?,"Yes, on the **Business** plan.",Billing,"billing, invoices"\nWhere is my order?,See the Orders page.,,\n';
+    await page.getByLabel('File to import').setInputFiles({ name: 'faqs.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByTestId('chosen-file').filter({ hasText: 'faqs.csv' }).waitFor();
+    assert.equal(await page.getByLabel('Format').inputValue(), 'csv');
+    await page.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.getByTestId('import-report').filter({ hasText: 'Checked: nothing was imported' }).waitFor();
+    assert.equal(await page.getByTestId('import-created').textContent(), '2');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('Imported 2 FAQs: 2 created, 0 updated, 0 unchanged.').waitFor();
+    await shot(page, '29-faq-imported');
+
+    // The published FAQs as a CSV download, with what was just imported.
+    await page.getByLabel('Which FAQs').selectOption('published');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    assert.equal(download.suggestedFilename(), 'faqs-published.csv');
+    const exported = readFileSync(await download.path(), 'utf8');
+    assert.match(exported, /^id,/);
+    for (const q of ['How do I get a refund?', 'Can I pay by invoice?', 'Where is my order?']) assert.ok(exported.includes(q), q);
+    await page.getByRole('status').filter({ hasText: 'Downloaded faqs-published.csv.' }).waitFor();
+
+    await page.getByRole('link', { name: 'All FAQs' }).click();
+    await page.getByRole('list', { name: 'FAQs' }).getByRole('link', { name: 'Can I pay by invoice?' }).waitFor();
   });
 
   test('no script errors in any page', () => {

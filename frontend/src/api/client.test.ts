@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiError, json, mockFetch } from '../test/fetchMock';
-import { ApiError, api, onUnauthenticated, queryString, request, streamTaskEvents, type TaskEvent } from './client';
+import { ApiError, api, onUnauthenticated, queryString, request, requestText, streamTaskEvents, type TaskEvent } from './client';
 
 afterEach(() => {
   onUnauthenticated(undefined);
@@ -33,6 +33,44 @@ describe('request', () => {
     const error = await api.auth.login({ email: 'a@b.c', password: 'nope' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 401, code: 'invalid_credentials', message: 'email or password is wrong' });
+  });
+
+  it('sends a raw text body as text/plain, and reads a text answer', async () => {
+    const { calls, fetch } = mockFetch({
+      'POST /api/faqs/import': () => json(200, { records: 1 }),
+      'GET /api/faqs/export': () => new Response('question,answer\nWhy?,Because.\n', { status: 200, headers: { 'Content-Type': 'text/csv' } }),
+    });
+    await request('POST', '/api/faqs/import', { query: { format: 'csv' }, text: 'question,answer\n' });
+    expect(calls[0]).toEqual({ method: 'POST', url: '/api/faqs/import?format=csv', body: 'question,answer\n' });
+    const init = fetch.mock.calls[0]![1]!;
+    expect(new Headers(init.headers).get('Content-Type')).toBe('text/plain; charset=utf-8');
+    await expect(requestText('GET', '/api/faqs/export', { query: { format: 'csv' } })).resolves.toBe('question,answer\nWhy?,Because.\n');
+  });
+
+  it("keeps an invalid file's bad lines and a 429's Retry-After", async () => {
+    mockFetch({
+      'POST /api/faqs/import': () =>
+        json(422, {
+          error: {
+            code: 'invalid_file',
+            message: '2 line(s) of the file have errors; nothing was imported',
+            lines: [{ line: 2, message: 'not a FAQ object' }, { line: 'x' }, { line: 5, message: 'question: empty' }],
+          },
+        }),
+      'GET /public/acme': () =>
+        new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'too many attempts; retry in 7 seconds' } }), {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '7' },
+        }),
+    });
+    const invalid = await request('POST', '/api/faqs/import', { text: 'x' }).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ status: 422, code: 'invalid_file', retryAfter: undefined });
+    expect((invalid as ApiError).lines).toEqual([
+      { line: 2, message: 'not a FAQ object' },
+      { line: 5, message: 'question: empty' },
+    ]);
+    const limited = await request('GET', '/public/acme').catch((e: unknown) => e);
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 7, lines: [] });
   });
 
   it('names non-JSON failures by status', async () => {

@@ -41,18 +41,26 @@ export type UsageQuery = NonNullable<paths['/api/usage']['get']['parameters']['q
 export type ApprovalsQuery = NonNullable<paths['/api/approvals']['get']['parameters']['query']>;
 export type DocumentsQuery = NonNullable<paths['/api/documents']['get']['parameters']['query']>;
 
+export type LineError = Schemas['LineError'];
+
 /** A failed call: the API's `{"error":{"code","message"}}`, or what went wrong on the way. */
 export class ApiError extends Error {
   /** The HTTP status; 0 when the server could not be reached. */
   readonly status: number;
   /** The API's stable code (`validation`, `unauthenticated`, …), or `network` / `http_<status>`. */
   readonly code: string;
+  /** For `invalid_file`: each bad line of the file and why; otherwise empty. */
+  readonly lines: readonly LineError[];
+  /** For a 429: the seconds to wait (`Retry-After`), when the server said. */
+  readonly retryAfter: number | undefined;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, details: { lines?: readonly LineError[]; retryAfter?: number } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.lines = details.lines ?? [];
+    this.retryAfter = details.retryAfter;
   }
 }
 
@@ -67,7 +75,10 @@ type QueryValue = string | number | boolean | null | undefined;
 
 export interface RequestOptions {
   query?: Record<string, QueryValue>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, as `text/plain` (a file to import), instead of `body`. */
+  text?: string;
   signal?: AbortSignal;
 }
 
@@ -99,23 +110,39 @@ function isErrorBody(body: unknown): body is Schemas['ErrorBody'] {
   );
 }
 
+function isLineError(value: unknown): value is LineError {
+  return typeof value === 'object' && value !== null && typeof (value as LineError).line === 'number' && typeof (value as LineError).message === 'string';
+}
+
+/** `Retry-After` in seconds (the API sends whole seconds, never a date). */
+function retryAfterSeconds(res: Response): number | undefined {
+  const raw = res.headers.get('Retry-After')?.trim();
+  return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
 export async function errorFrom(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
     const body: unknown = JSON.parse(text);
-    if (isErrorBody(body)) return new ApiError(res.status, body.error.code, body.error.message);
+    if (isErrorBody(body)) {
+      const lines = Array.isArray(body.error.lines) ? body.error.lines.filter(isLineError) : [];
+      return new ApiError(res.status, body.error.code, body.error.message, { lines, retryAfter: retryAfterSeconds(res) });
+    }
   } catch {
     // Not JSON: a proxy's page, or a crash before the API answered.
   }
   const reason = res.statusText ? `${res.status} ${res.statusText}` : String(res.status);
-  return new ApiError(res.status, `http_${res.status}`, `The server answered ${reason}.`);
+  return new ApiError(res.status, `http_${res.status}`, `The server answered ${reason}.`, { retryAfter: retryAfterSeconds(res) });
 }
 
-/** Calls the API (same origin, session cookie) and returns the JSON answer. */
-export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** Sends a call (same origin, session cookie); a failure throws an `ApiError`. */
+async function send(method: string, path: string, options: RequestOptions, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   const init: RequestInit = { method, headers, credentials: 'same-origin', signal: options.signal };
-  if (options.body !== undefined) {
+  if (options.text !== undefined) {
+    headers['Content-Type'] = 'text/plain; charset=utf-8';
+    init.body = options.text;
+  } else if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
@@ -131,6 +158,12 @@ export async function request<T>(method: string, path: string, options: RequestO
     if (error.status === 401 && !path.startsWith('/api/auth/')) unauthenticatedHandler?.();
     throw error;
   }
+  return res;
+}
+
+/** Calls the API and returns the JSON answer. */
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const res = await send(method, path, options, 'application/json');
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   if (!text) return undefined as T;
@@ -139,6 +172,12 @@ export async function request<T>(method: string, path: string, options: RequestO
   } catch {
     throw new ApiError(res.status, 'invalid_response', 'The server sent an answer that is not JSON.');
   }
+}
+
+/** Calls the API and returns the answer as text (a file to download). */
+export async function requestText(method: string, path: string, options: RequestOptions = {}): Promise<string> {
+  const res = await send(method, path, options, '*/*');
+  return res.text();
 }
 
 /** Events that end a task's stream. */

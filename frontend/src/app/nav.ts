@@ -13,6 +13,7 @@ export const NAV: readonly NavEntry[] = [
   { to: '/', label: 'Overview', enabled: true, end: true },
   { to: '/tasks', label: 'Tasks', enabled: true },
   { to: '/documents', label: 'Documents', enabled: true },
+  { to: '/faqs', label: 'FAQs', enabled: true },
   { to: '/repositories', label: 'Repositories', enabled: true },
   { to: '/usage', label: 'Usage', enabled: true },
   { to: '/settings', label: 'Settings', enabled: true },

@@ -22,7 +22,9 @@ export function mockFetch(routes: Record<string, Responder>) {
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = (init?.method ?? 'GET').toUpperCase();
-    const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+    // A JSON body is recorded parsed; a text one (a file to import) as it is.
+    const isText = new Headers(init?.headers).get('Content-Type')?.startsWith('text/') ?? false;
+    const body = typeof init?.body === 'string' ? (isText ? init.body : JSON.parse(init.body)) : undefined;
     const call = { method, url, body };
     calls.push(call);
     const path = url.replace(/^https?:\/\/[^/]+/, '').split('?')[0];

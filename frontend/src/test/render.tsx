@@ -1,6 +1,5 @@
 import { render } from '@testing-library/react';
-import type { ReactNode } from 'react';
-import { createMemoryRouter, RouterProvider } from 'react-router';
+import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
 import type { Me } from '../api/client';
 import { SessionProvider } from '../features/auth';
 
@@ -13,7 +12,7 @@ export const ME: Me = {
 };
 
 /** Renders `element` at `path` inside the session provider, as the app does. */
-export function renderAt(path: string, routes: { path: string; element: ReactNode }[]) {
+export function renderAt(path: string, routes: RouteObject[]) {
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const view = render(
     <SessionProvider>

@@ -1,4 +1,4 @@
-// A unified diff (`git diff` style, as `GET /api/documents/{id}/diff` sends
+// A unified diff (`git diff` style, as the document and FAQ diff endpoints send
 // it) as hunks of numbered lines, to show added and removed lines in colour.
 
 export type DiffLineKind = 'context' | 'added' | 'removed';

@@ -169,7 +169,15 @@ fn jsonl_error(line: &str, e: &serde_json::Error) -> String {
         Some(id) => format!(
             "`id` is a MorningAI FAQ id (as exported), and `{id}` is not one: put your own ids in `external_id`"
         ),
-        None => format!("not a FAQ object: {e}"),
+        // serde's position is within this one line: the column is what helps.
+        None => format!(
+            "not a FAQ object: {} (column {})",
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default(),
+            e.column()
+        ),
     }
 }
 

@@ -258,6 +258,11 @@ impl Embedder for LocalEmbedder {
         DIMENSIONS
     }
 
+    /// all-MiniLM-L6-v2 was trained on English.
+    fn english_only(&self) -> bool {
+        true
+    }
+
     async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
         let started = Instant::now();
         let (vectors, usage) = if texts.is_empty() {

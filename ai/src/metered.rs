@@ -526,6 +526,10 @@ impl Embedder for MeteredEmbedder {
         self.inner.dimensions()
     }
 
+    fn english_only(&self) -> bool {
+        self.inner.english_only()
+    }
+
     async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
         self.metered(texts, EmbedRole::Passage).await
     }

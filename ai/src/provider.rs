@@ -216,6 +216,11 @@ impl Embedder for LazyLocalEmbedder {
         crate::local_embed::DIMENSIONS
     }
 
+    /// all-MiniLM-L6-v2 was trained on English.
+    fn english_only(&self) -> bool {
+        true
+    }
+
     async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError> {
         let dir = self.dir.clone();
         let model = self

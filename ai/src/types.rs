@@ -119,6 +119,12 @@ pub trait Embedder: Send + Sync {
     fn provider(&self) -> &str;
     fn model(&self) -> &str;
     fn dimensions(&self) -> usize;
+    /// Whether the model knows English only: text in other scripts (Chinese,
+    /// Japanese, Korean) comes out near random, so search should not rely
+    /// on it there. Wrappers forward it.
+    fn english_only(&self) -> bool {
+        false
+    }
     /// Embeds documents (texts to be found).
     async fn embed(&self, texts: &[String]) -> Result<EmbedResponse, AiError>;
     /// Embeds search queries (and texts compared with queries as queries, such

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use morningai_ai::{AiError, Embedder};
-use morningai_knowledge::faq::{FaqDoc, FaqFilter, FaqHit, FaqIndex, FaqQuery, KEYWORD_WEIGHT};
+use morningai_knowledge::faq::{
+    is_cjk, FaqDoc, FaqFilter, FaqHit, FaqIndex, FaqQuery, KEYWORD_WEIGHT,
+};
 use morningai_knowledge::KnowledgeError;
 
 /// Texts per embedding call when indexing.
@@ -69,6 +71,11 @@ impl std::fmt::Debug for FaqSearcher {
     }
 }
 
+/// A Chinese, Japanese or Korean text for an English-only embedder.
+fn english_only_cjk(embedder: &dyn Embedder, text: &str) -> bool {
+    embedder.english_only() && text.chars().any(is_cjk)
+}
+
 /// What is embedded for an FAQ: its question (queries are paraphrases of
 /// questions; the answer's words reach the query through BM25).
 pub fn embedding_text(doc: &FaqDoc) -> String {
@@ -123,8 +130,10 @@ impl FaqSearcher {
         };
         let embedding = async {
             match (&self.embedder, signals) {
+                // An English-only model's vector of a Chinese, Japanese or
+                // Korean query is noise: such queries go by keywords alone.
                 (Some(embedder), Signals::Hybrid | Signals::Semantic)
-                    if !text.trim().is_empty() =>
+                    if !text.trim().is_empty() && !english_only_cjk(embedder.as_ref(), text) =>
                 {
                     match embedder.embed_queries(&[text.to_string()]).await {
                         Ok(mut r) => r.vectors.pop(),

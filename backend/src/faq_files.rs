@@ -2,7 +2,8 @@
 //! checked against the tenant's categories and FAQs, and imported in one
 //! transaction, or not at all when any line is bad.
 
-use morningai_core::{FaqCategoryId, FaqFilter, FaqId, FaqStatus, ImportOutcome, TenantCtx};
+use morningai_agents::faq::all_faqs;
+use morningai_core::{FaqCategoryId, FaqStatus, ImportOutcome, TenantCtx};
 use morningai_knowledge::faq::transfer::{
     parse, prepare, record_of, write, CategoryPaths, FaqFormat, LineError,
 };
@@ -103,31 +104,8 @@ pub async fn export(
     format: FaqFormat,
     filter: &ExportFilter,
 ) -> Result<String, StoreError> {
-    const PAGE: i64 = 500;
     let categories = CategoryPaths::new(&store.categories(ctx.tenant_id).await?);
-    let mut faqs = Vec::new();
-    let mut before: Option<FaqId> = None;
-    loop {
-        let page = store
-            .faqs(
-                ctx.tenant_id,
-                &FaqFilter {
-                    status: filter.status,
-                    category_id: filter.category_id,
-                    before,
-                    limit: PAGE,
-                    ..FaqFilter::default()
-                },
-            )
-            .await?;
-        before = page.last().map(|f| f.id);
-        let done = (page.len() as i64) < PAGE;
-        faqs.extend(page);
-        if done {
-            break;
-        }
-    }
-    faqs.sort_by_key(|f| (f.created_at, f.id));
+    let faqs = all_faqs(store, ctx.tenant_id, filter.status, filter.category_id).await?;
     let records: Vec<_> = faqs.iter().map(|f| record_of(f, &categories)).collect();
     Ok(write(format, &records))
 }

@@ -110,16 +110,7 @@ pub async fn publish_node(
         ctx.trace_id
     );
     let content = s.markdown.clone().unwrap_or_default();
-    let commit = {
-        let env = env.clone();
-        let repo = repo.clone();
-        let (path, branch) = (path.clone(), branch.clone());
-        tokio::task::spawn_blocking(move || {
-            commit_and_push(&env, &repo, &base, &path, &branch, &content, &message)
-        })
-        .await
-        .map_err(|e| fatal(format!("the publish thread stopped: {e}")))??
-    };
+    let commit = commit_and_push(env, &repo, base, &path, &branch, content, message).await?;
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
 
     let forge_repo = s
@@ -202,13 +193,33 @@ pub(crate) async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), N
     Ok(())
 }
 
+/// [`commit_and_push_blocking`] on a blocking thread; the commit.
+pub(crate) async fn commit_and_push(
+    env: &GraphEnv,
+    repo: &Repository,
+    base: String,
+    path: &str,
+    branch: &str,
+    content: String,
+    message: String,
+) -> Result<String, NodeError> {
+    let env = env.clone();
+    let repo = repo.clone();
+    let (path, branch) = (path.to_owned(), branch.to_owned());
+    tokio::task::spawn_blocking(move || {
+        commit_and_push_blocking(&env, &repo, &base, &path, &branch, &content, &message)
+    })
+    .await
+    .map_err(|e| fatal(format!("the publish thread stopped: {e}")))?
+}
+
 /// Commits onto the repository's git directory and pushes to its remote.
 ///
 /// A local repository is its own remote: the branch is created in it (its
 /// work tree, index and `HEAD` are not touched). A cloned one gets the
 /// branch in the clone and pushes it to the URL with the configured
 /// credentials.
-pub(crate) fn commit_and_push(
+fn commit_and_push_blocking(
     env: &GraphEnv,
     repo: &Repository,
     base: &str,

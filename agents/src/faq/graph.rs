@@ -18,9 +18,10 @@ use std::time::Duration;
 
 use morningai_ai::ChatModel;
 use morningai_core::{
-    question_key, FaqCategoryId, FaqFilter, FaqId, FaqPatch, FaqSource, FaqStatus, FaqSuggestionId,
-    NewFaq, Publication, RepositoryId, RepositoryStatus, TenantCtx,
+    question_key, FaqCategoryId, FaqId, FaqPatch, FaqSource, FaqStatus, FaqSuggestionId, NewFaq,
+    Publication, RepositoryId, RepositoryStatus, TenantCtx,
 };
+use morningai_knowledge::cosine;
 use morningai_knowledge::forge::{forge_repository_from_url, NewPullRequest};
 use morningai_knowledge::publish::slugify;
 use morningai_orchestration::graph::{
@@ -573,23 +574,6 @@ async fn save(
     Ok(s)
 }
 
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return 0.0;
-    }
-    let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
-    for (x, y) in a.iter().zip(b) {
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-    }
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na.sqrt() * nb.sqrt())
-    }
-}
-
 /// Accepting publishes the drafts this task created or merged.
 async fn approve(
     env: &GraphEnv,
@@ -681,34 +665,17 @@ async fn publish(
         .map_err(|e| retryable("reading the repository", e))?
         .ok_or_else(|| fatal(format!("repository {} no longer exists", s.repository_id)))?;
     check_rate(env, ctx.tenant_id).await?;
-    let mut faqs = Vec::new();
-    let mut before = None;
-    loop {
-        let page = env
-            .store
-            .faqs(
-                ctx.tenant_id,
-                &FaqFilter {
-                    status: Some(FaqStatus::Published),
-                    category_id: s.category_id,
-                    before,
-                    limit: 500,
-                    ..FaqFilter::default()
-                },
-            )
-            .await
-            .map_err(|e| retryable("reading the published FAQs", e))?;
-        before = page.last().map(|f| f.id);
-        let done = page.len() < 500;
-        faqs.extend(page);
-        if done {
-            break;
-        }
-    }
+    let faqs = super::all_faqs(
+        &*env.store,
+        ctx.tenant_id,
+        Some(FaqStatus::Published),
+        s.category_id,
+    )
+    .await
+    .map_err(|e| retryable("reading the published FAQs", e))?;
     if faqs.is_empty() {
         return Err(fatal("there are no published FAQs to publish"));
     }
-    faqs.sort_by_key(|f| (f.created_at, f.id));
     let categories = env
         .store
         .categories(ctx.tenant_id)
@@ -730,16 +697,7 @@ async fn publish(
         faqs.len(),
         ctx.trace_id
     );
-    let commit = {
-        let env = env.clone();
-        let repo = repo.clone();
-        let (path, branch) = (path.clone(), branch.clone());
-        tokio::task::spawn_blocking(move || {
-            commit_and_push(&env, &repo, &base, &path, &branch, &content, &message)
-        })
-        .await
-        .map_err(|e| fatal(format!("the publish thread stopped: {e}")))??
-    };
+    let commit = commit_and_push(env, &repo, base, &path, &branch, content, message).await?;
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
     let pr = NewPullRequest {
         title,

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use morningai_ai::{CallScope, Embedder};
-use morningai_core::{Faq, FaqId, FaqQueryId, FaqStatus, NewFaqQuery, TenantId};
+use morningai_core::{Faq, FaqCategoryId, FaqId, FaqQueryId, FaqStatus, NewFaqQuery, TenantId};
 use morningai_knowledge::faq::{FaqDoc, FaqFilter, FaqHit};
 use morningai_orchestration::ModelServices;
 use morningai_store::Store;
@@ -71,6 +71,42 @@ pub fn answered<'a>(mut hits: impl Iterator<Item = &'a FaqHit>, semantic: bool) 
     } else {
         hits.next().is_some()
     }
+}
+
+/// Every FAQ of the tenant with this status and category (unset: any),
+/// oldest first, read a page at a time: what an export or `docs/FAQ.md`
+/// holds.
+pub async fn all_faqs(
+    store: &dyn Store,
+    tenant: TenantId,
+    status: Option<FaqStatus>,
+    category_id: Option<FaqCategoryId>,
+) -> Result<Vec<Faq>, morningai_store::StoreError> {
+    const PAGE: i64 = 500;
+    let mut faqs = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .faqs(
+                tenant,
+                &morningai_core::FaqFilter {
+                    status,
+                    category_id,
+                    before,
+                    limit: PAGE,
+                    ..morningai_core::FaqFilter::default()
+                },
+            )
+            .await?;
+        before = page.last().map(|f| f.id);
+        let done = (page.len() as i64) < PAGE;
+        faqs.extend(page);
+        if done {
+            break;
+        }
+    }
+    faqs.sort_by_key(|f| (f.created_at, f.id));
+    Ok(faqs)
 }
 
 /// A question to [`FaqLibrary::ask`].

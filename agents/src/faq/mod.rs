@@ -9,7 +9,7 @@ pub mod search;
 pub mod suggest;
 
 pub use library::{
-    answered, faq_doc, top_score, Asked, FaqLibrary, FaqLibraryError, LibraryHit, Question,
-    ANSWERED_SIMILARITY,
+    all_faqs, answered, faq_doc, top_score, Asked, FaqLibrary, FaqLibraryError, LibraryHit,
+    Question, ANSWERED_SIMILARITY,
 };
 pub use search::{embedding_text, FaqSearchError, FaqSearcher, Ranking, SearchOutcome, Signals};

@@ -17,6 +17,7 @@ use morningai_ai::Embedder;
 use morningai_core::{
     question_key, FaqSuggestion, FaqSuggestionId, NewFaqSuggestion, SuggestionStatus, TenantId,
 };
+use morningai_knowledge::cosine;
 use morningai_store::Store;
 use time::{Duration, OffsetDateTime};
 
@@ -65,23 +66,6 @@ impl Cluster {
             }
         }
         self.members.push(text.to_owned());
-    }
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return 0.0;
-    }
-    let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
-    for (x, y) in a.iter().zip(b) {
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-    }
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na.sqrt() * nb.sqrt())
     }
 }
 

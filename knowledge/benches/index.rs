@@ -420,7 +420,11 @@ fn full_index(repo: &Path, index_dir: &Path) -> Result<(RepoIndex, FullIndex)> {
     let peak_reset = reset_peak_rss();
     let start_rss_mb = proc_status_kib("VmRSS").map(|kib| kib as f64 / 1024.0);
     let started = Instant::now();
-    let checkout = checkout(&RepoSource::Local(repo.to_path_buf()), index_dir, None)?;
+    let checkout = checkout(
+        &RepoSource::Local(repo.to_path_buf()),
+        index_dir,
+        &Default::default(),
+    )?;
     let mut index = RepoIndex::open(index_dir)?;
     let stats = index.update(&checkout, &IndexConfig::default(), &mut |_| {})?;
     let elapsed = started.elapsed();
@@ -446,7 +450,11 @@ fn reindex(repo: &Path, index_dir: &Path) -> Result<(Duration, Duration)> {
     let mut times = Vec::new();
     for _ in 0..REINDEX_RUNS {
         let started = Instant::now();
-        let checkout = checkout(&RepoSource::Local(repo.to_path_buf()), index_dir, None)?;
+        let checkout = checkout(
+            &RepoSource::Local(repo.to_path_buf()),
+            index_dir,
+            &Default::default(),
+        )?;
         let mut index = RepoIndex::open(index_dir)?;
         let stats = index.update(&checkout, &IndexConfig::default(), &mut |_| {})?;
         times.push(started.elapsed());

@@ -14,6 +14,13 @@ pub enum KnowledgeError {
     /// The `git` executable could not be started.
     #[error("could not run git: {0}")]
     GitUnavailable(std::io::Error),
+    /// A remote could not be read. Deliberately vague: git's own message
+    /// (logged) would tell the requester what answered at the address.
+    #[error("could not fetch {0}: the repository does not exist, is private and no credential grants access to it, or its host did not answer")]
+    Unreachable(String),
+    /// A file is larger than what may be read whole (checked before reading).
+    #[error("{path} is {size} bytes; at most {max} bytes are read")]
+    TooLarge { path: String, size: u64, max: u64 },
     /// The repository source is neither an existing path nor a git URL.
     #[error("invalid repository source: {0}")]
     InvalidSource(String),

@@ -216,34 +216,7 @@ impl ForgeClient {
 /// `ssh://git@host/owner/name.git`, `git@host:owner/name.git`; `None` for
 /// anything else (local paths, `file://` URLs, nested groups).
 pub fn forge_repository_from_url(url: &str) -> Option<String> {
-    let url = url.trim();
-    let path = match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let scheme = scheme.to_ascii_lowercase();
-            if !matches!(
-                scheme.as_str(),
-                "https" | "http" | "ssh" | "git" | "git+ssh"
-            ) {
-                return None;
-            }
-            let (authority, path) = rest.split_once('/')?;
-            if authority.is_empty() {
-                return None;
-            }
-            path.split(['?', '#']).next()?
-        }
-        // scp-like `user@host:path`, read the way `RepoSource::parse` reads it.
-        None => {
-            let (host, path) = url.split_once(':')?;
-            if !host.contains('@') || host.contains('/') || host.contains('\\') {
-                return None;
-            }
-            path
-        }
-    };
-    let path = path.trim_matches('/');
-    let path = path.strip_suffix(".git").unwrap_or(path);
-    let (owner, name) = split_repository(path)?;
+    let (owner, name) = crate::source::RepoUrl::parse(url).ok()?.owner_and_name()?;
     Some(format!("{owner}/{name}"))
 }
 

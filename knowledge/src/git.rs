@@ -14,44 +14,8 @@ use base64::Engine as _;
 
 use crate::error::{KnowledgeError, Result};
 
-/// Where a repository comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RepoSource {
-    /// A directory on this machine: a git work tree (or bare repository), or a
-    /// plain directory that is not under git.
-    Local(PathBuf),
-    /// Anything `git clone` accepts: `https://…`, `ssh://…`, `git@host:path`,
-    /// `file://…`.
-    Url(String),
-}
-
-impl RepoSource {
-    /// Reads a user-given source: a URL-looking string is a [`RepoSource::Url`],
-    /// anything else a local path.
-    pub fn parse(source: &str) -> Result<RepoSource> {
-        let source = source.trim();
-        if source.is_empty() {
-            return Err(KnowledgeError::InvalidSource("empty".into()));
-        }
-        let scp_like = !source.contains("://")
-            && source.split_once(':').is_some_and(|(host, _)| {
-                host.contains('@') && !host.contains('/') && !host.contains('\\')
-            });
-        if source.contains("://") || scp_like {
-            Ok(RepoSource::Url(source.to_string()))
-        } else {
-            Ok(RepoSource::Local(PathBuf::from(source)))
-        }
-    }
-
-    /// The source with any credentials in it replaced by `***`.
-    pub fn redacted(&self) -> String {
-        match self {
-            RepoSource::Local(path) => path.display().to_string(),
-            RepoSource::Url(url) => redact_url_userinfo(url),
-        }
-    }
-}
+use crate::source::Pin;
+pub use crate::source::RepoSource;
 
 /// Credentials for an HTTP(S) remote, typically a forge token.
 #[derive(Clone)]
@@ -92,18 +56,60 @@ pub struct Checkout {
     pub default_branch: Option<String>,
 }
 
+/// How git may reach a remote: what it sends and where it connects. The
+/// default sends nothing and lets git resolve names itself (the operator's
+/// own tools and tests); tenants' work always carries a [`Pin`] from the
+/// [`crate::SourcePolicy`].
+#[derive(Clone, Debug, Default)]
+pub struct RemoteAccess {
+    /// Sent as HTTP basic authentication.
+    pub credentials: Option<GitCredentials>,
+    /// The only key ssh may use; without one, ssh offers no key at all (never
+    /// the server's own keys or agent).
+    pub ssh_key: Option<SshKey>,
+    /// The checked address git must connect to.
+    pub pin: Option<Pin>,
+    /// Whether git may speak plain `http`.
+    pub allow_http: bool,
+    /// Whether git may read `file://` remotes and local paths.
+    pub allow_file: bool,
+    /// ssh's known-hosts file (trust on first use); unset: not kept.
+    pub known_hosts: Option<PathBuf>,
+}
+
+impl RemoteAccess {
+    /// Access for the operator's own tools and tests: every protocol,
+    /// credentials as given.
+    pub fn operator(credentials: Option<&GitCredentials>) -> Self {
+        RemoteAccess {
+            credentials: credentials.cloned(),
+            allow_http: true,
+            allow_file: true,
+            ..RemoteAccess::default()
+        }
+    }
+}
+
+/// A private key in OpenSSH format.
+#[derive(Clone)]
+pub struct SshKey(pub String);
+
+impl std::fmt::Debug for SshKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SshKey(***)")
+    }
+}
+
 /// Makes `source` available locally.
 ///
 /// - A local git repository is used in place (only its objects are read, its
 ///   work tree is never touched); the commit is its `HEAD`.
 /// - A local plain directory is returned as it is (`commit: None`).
 /// - A URL is cloned bare into `dest` (or fetched, when `dest` already holds a
-///   clone) and the commit is the tip of the remote's default branch.
-pub fn checkout(
-    source: &RepoSource,
-    dest: &Path,
-    credentials: Option<&GitCredentials>,
-) -> Result<Checkout> {
+///   clone) and the commit is the tip of the remote's default branch. When the
+///   remote cannot be read, the error says so without git's own words (which
+///   would tell a requester what answered at the address).
+pub fn checkout(source: &RepoSource, dest: &Path, access: &RemoteAccess) -> Result<Checkout> {
     match source {
         RepoSource::Local(path) => {
             let meta = std::fs::metadata(path).map_err(|e| KnowledgeError::io(path, e))?;
@@ -134,11 +140,13 @@ pub fn checkout(
             })
         }
         RepoSource::Url(url) => {
-            let secrets = secrets_of(url, credentials);
-            let repo = GitRepo {
-                path: dest.to_path_buf(),
-                credentials: credentials.cloned(),
-                secrets,
+            let repo = GitRepo::new(dest).with_remote(source, access)?;
+            let unreachable = |e: KnowledgeError| match e {
+                KnowledgeError::Git { command, stderr } => {
+                    tracing::info!(%url, %command, %stderr, "git could not read a remote");
+                    KnowledgeError::Unreachable(url.redacted())
+                }
+                other => other,
             };
             if dest.join("HEAD").is_file() && repo.is_repository() {
                 repo.git(&[
@@ -147,7 +155,8 @@ pub fn checkout(
                     "--prune",
                     "origin",
                     "+refs/heads/*:refs/heads/*",
-                ])?;
+                ])
+                .map_err(unreachable)?;
                 // The remote's default branch may have changed since the clone.
                 let _ = repo.git(&["remote", "set-head", "origin", "--auto"]);
                 if let Ok(head) = repo.git(&["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
@@ -162,8 +171,15 @@ pub fn checkout(
                 }
                 let dest_str = dest.to_string_lossy().into_owned();
                 let mut cmd = repo.command(None);
-                cmd.args(["clone", "--quiet", "--bare", "--", url, &dest_str]);
-                repo.run(cmd, "clone")?;
+                cmd.args([
+                    "clone",
+                    "--quiet",
+                    "--bare",
+                    "--",
+                    url.as_git_argument(),
+                    &dest_str,
+                ]);
+                repo.run(cmd, "clone").map_err(unreachable)?;
             }
             let commit = repo.rev_parse("HEAD")?;
             let default_branch = repo
@@ -193,7 +209,10 @@ pub struct TreeEntry {
 #[derive(Debug, Clone)]
 pub struct GitRepo {
     path: PathBuf,
-    credentials: Option<GitCredentials>,
+    access: RemoteAccess,
+    /// The ssh key, written to a private file for as long as the repository
+    /// value lives.
+    ssh_key_file: Option<std::sync::Arc<tempfile::NamedTempFile>>,
     /// Strings removed from every message taken from git.
     secrets: Vec<String>,
 }
@@ -203,7 +222,8 @@ impl GitRepo {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         GitRepo {
             path: path.into(),
-            credentials: None,
+            access: RemoteAccess::operator(None),
+            ssh_key_file: None,
             secrets: Vec::new(),
         }
     }
@@ -264,6 +284,32 @@ impl GitRepo {
         let spec = format!("{commit}:{path}");
         let mut blobs = self.read_blobs(&[spec])?;
         Ok(blobs.pop().flatten())
+    }
+
+    /// An object's size (`commit:path` or a blob id) without reading it, or
+    /// `None` when there is no such object.
+    pub fn object_size(&self, spec: &str) -> Result<Option<u64>> {
+        match self.git(&["cat-file", "-s", spec]) {
+            Ok(size) => Ok(size.trim().parse().ok()),
+            Err(KnowledgeError::Git { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One file's content at `commit` when it is at most `max` bytes (its
+    /// size is asked first, so a huge blob is never read); `None` when the
+    /// commit has no such file.
+    pub fn read_file_at_most(&self, commit: &str, path: &str, max: u64) -> Result<Option<Vec<u8>>> {
+        let spec = format!("{commit}:{path}");
+        match self.object_size(&spec)? {
+            None => Ok(None),
+            Some(size) if size > max => Err(KnowledgeError::TooLarge {
+                path: path.to_owned(),
+                size,
+                max,
+            }),
+            Some(_) => self.read_file_at(commit, path),
+        }
     }
 
     /// Reads many objects (blob ids or `commit:path` specs) with one
@@ -379,18 +425,23 @@ impl GitRepo {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    /// This repository, sending `credentials` to `remote` and redacting the
-    /// remote's secrets from every message.
-    pub(crate) fn with_remote(
-        &self,
-        remote: &str,
-        credentials: Option<&GitCredentials>,
-    ) -> GitRepo {
-        GitRepo {
+    /// This repository, reaching `remote` only as `access` allows and
+    /// redacting the remote's secrets from every message.
+    pub fn with_remote(&self, remote: &RepoSource, access: &RemoteAccess) -> Result<GitRepo> {
+        let url = match remote {
+            RepoSource::Url(url) => url.as_git_argument(),
+            RepoSource::Local(_) => "",
+        };
+        let ssh_key_file = match &access.ssh_key {
+            Some(key) => Some(std::sync::Arc::new(private_key_file(key)?)),
+            None => None,
+        };
+        Ok(GitRepo {
             path: self.path.clone(),
-            credentials: credentials.cloned(),
-            secrets: secrets_of(remote, credentials),
-        }
+            access: access.clone(),
+            ssh_key_file,
+            secrets: secrets_of(url, access.credentials.as_ref()),
+        })
     }
 
     fn command(&self, cwd: Option<&Path>) -> Command {
@@ -398,23 +449,75 @@ impl GitRepo {
         if let Some(cwd) = cwd {
             cmd.arg("-C").arg(cwd);
         }
+        let access = &self.access;
         cmd.env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ASKPASS", "")
             .env("SSH_ASKPASS", "")
             .env("GCM_INTERACTIVE", "never")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("LC_ALL", "C")
+            .env_remove("SSH_AUTH_SOCK")
+            .env("GIT_ALLOW_PROTOCOL", allowed_protocols(access))
+            .env("GIT_SSH_COMMAND", self.ssh_command())
+            .env("GIT_SSH_VARIANT", "ssh")
             .stdin(Stdio::null());
-        if let Some(creds) = &self.credentials {
+        // Redirects could lead to any address; a configured credential helper
+        // would hand the operator's credentials to any remote.
+        let mut config: Vec<(&str, String)> = vec![
+            ("http.followRedirects", "false".into()),
+            ("credential.helper", String::new()),
+            ("core.sshCommand", String::new()),
+        ];
+        if let Some(creds) = &access.credentials {
             let basic = base64::engine::general_purpose::STANDARD
                 .encode(format!("{}:{}", creds.username, creds.token));
-            cmd.env("GIT_CONFIG_COUNT", "1")
-                .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-                .env(
-                    "GIT_CONFIG_VALUE_0",
-                    format!("Authorization: Basic {basic}"),
-                );
+            config.push(("http.extraHeader", format!("Authorization: Basic {basic}")));
+        }
+        let pin = access.pin.as_ref();
+        if let Some(pin) = pin.filter(|p| p.host.parse::<std::net::IpAddr>().is_err()) {
+            let ip = match pin.addr.ip() {
+                std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+                v4 => v4.to_string(),
+            };
+            let resolve = format!("{}:{}:{ip}", pin.host, pin.addr.port());
+            config.push(("http.curloptResolve", resolve));
+        }
+        cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
+        for (i, (key, value)) in config.iter().enumerate() {
+            cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+                .env(format!("GIT_CONFIG_VALUE_{i}"), value);
         }
         cmd
+    }
+
+    /// ssh without the server's configuration, keys or agent: only the
+    /// tenant's key, to the pinned address, in batch mode.
+    fn ssh_command(&self) -> String {
+        let identity = self
+            .ssh_key_file
+            .as_ref()
+            .map_or("/dev/null".into(), |f| f.path().display().to_string());
+        let known_hosts = self
+            .access
+            .known_hosts
+            .as_ref()
+            .map_or("/dev/null".into(), |p| p.display().to_string());
+        let mut command = format!(
+            "ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none \
+             -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no \
+             -o ConnectTimeout=20 -o StrictHostKeyChecking=accept-new \
+             -o IdentityFile={} -o UserKnownHostsFile={}",
+            shell_quote(&identity),
+            shell_quote(&known_hosts)
+        );
+        if let Some(pin) = &self.access.pin {
+            command.push_str(&format!(
+                " -o HostName={} -o HostKeyAlias={}",
+                shell_quote(&pin.addr.ip().to_string()),
+                shell_quote(&pin.host)
+            ));
+        }
+        command
     }
 
     fn run(&self, cmd: Command, name: &str) -> Result<String> {
@@ -437,6 +540,35 @@ impl GitRepo {
             stderr: redact(text.trim(), &self.secrets),
         }
     }
+}
+
+/// `https:ssh`, plus `http` and `file` where allowed.
+fn allowed_protocols(access: &RemoteAccess) -> String {
+    let mut protocols = vec!["https", "ssh"];
+    if access.allow_http {
+        protocols.push("http");
+    }
+    if access.allow_file {
+        protocols.push("file");
+    }
+    protocols.join(":")
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The key in a file only this process's user can read, as ssh requires.
+fn private_key_file(key: &SshKey) -> Result<tempfile::NamedTempFile> {
+    let mut file = tempfile::Builder::new()
+        .prefix("morningai-key-")
+        .tempfile()
+        .map_err(|e| KnowledgeError::io(std::env::temp_dir(), e))?;
+    let mut text = key.0.trim().to_string();
+    text.push('\n');
+    file.write_all(text.as_bytes())
+        .map_err(|e| KnowledgeError::io(file.path(), e))?;
+    Ok(file)
 }
 
 /// The strings that must never appear in a message: the token, its basic-auth
@@ -490,23 +622,6 @@ fn redact(text: &str, secrets: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_sources() {
-        assert!(matches!(
-            RepoSource::parse("https://example.com/a.git").unwrap(),
-            RepoSource::Url(_)
-        ));
-        assert!(matches!(
-            RepoSource::parse("git@github.com:a/b.git").unwrap(),
-            RepoSource::Url(_)
-        ));
-        assert!(matches!(
-            RepoSource::parse("./repo").unwrap(),
-            RepoSource::Local(_)
-        ));
-        assert!(RepoSource::parse("  ").is_err());
-    }
 
     #[test]
     fn redacts_userinfo_and_secrets() {

@@ -326,18 +326,16 @@ impl RepoIndex {
         let (Some(source), Some(commit)) = (&self.manifest.source, &self.manifest.commit) else {
             return Ok(None);
         };
-        if !self.has_file(path) {
+        // Files of secrets are never served, whatever asks.
+        if !self.has_file(path) || walk::is_secret_path(path) {
             return Ok(None);
         }
-        if commit == WORK_TREE {
-            let full = source.join(path);
-            return match std::fs::read(&full) {
-                Ok(bytes) => Ok(Some(bytes)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(KnowledgeError::io(full, e)),
-            };
-        }
-        GitRepo::new(source).read_file_at(commit, path)
+        let content = if commit == WORK_TREE {
+            read_inside(source, path)?
+        } else {
+            GitRepo::new(source).read_file_at_most(commit, path, READ_FILE_MAX_BYTES)?
+        };
+        Ok(content.filter(|bytes| !walk::holds_private_key(bytes)))
     }
 
     /// Brings the index to `checkout`'s commit: files whose blob id is
@@ -395,7 +393,8 @@ impl RepoIndex {
                 _ => {
                     // A binary already seen with this blob stays skipped unread.
                     if let Some(old) = self.manifest.skipped.get(&candidate.path) {
-                        if old.reason == SkipReason::Binary && old.blob == candidate.blob {
+                        let unread = matches!(old.reason, SkipReason::Binary | SkipReason::Secret);
+                        if unread && old.blob == candidate.blob {
                             skipped.insert(candidate.path.clone(), old.clone());
                             continue;
                         }
@@ -427,10 +426,16 @@ impl RepoIndex {
         // Read in batches, chunk a batch in parallel, add it sequentially.
         for batch in todo.chunks(256) {
             let contents = read_contents(&repo, checkout, batch)?;
-            let processed: Vec<(usize, Option<Processed>)> = contents
+            let processed: Vec<(usize, std::result::Result<Processed, SkipReason>)> = contents
                 .into_par_iter()
                 .enumerate()
-                .map(|(i, content)| (i, content.and_then(|c| process(batch[i], c, &config.chunk))))
+                .map(|(i, content)| {
+                    let processed = match content {
+                        Some(c) => process(batch[i], c, &config.chunk),
+                        None => Err(SkipReason::Binary),
+                    };
+                    (i, processed)
+                })
                 .collect();
             for (i, processed) in processed {
                 let candidate = batch[i];
@@ -441,20 +446,21 @@ impl RepoIndex {
                     stats.chunks_removed += old.chunks;
                 }
                 match processed {
-                    None => {
-                        // Binary content: skipped from now on (and gone if it was text before).
+                    Err(reason) => {
+                        // Binary or secret content: skipped from now on (and
+                        // gone if it was indexed before).
                         if old.is_some() {
                             stats.files_removed += 1;
                         }
                         skipped.insert(
                             candidate.path.clone(),
                             SkippedFile {
-                                reason: SkipReason::Binary,
+                                reason,
                                 blob: candidate.blob.clone(),
                             },
                         );
                     }
-                    Some(p) => {
+                    Ok(p) => {
                         if old.is_some() {
                             stats.files_changed += 1;
                         } else {
@@ -718,11 +724,18 @@ struct Processed {
     chunks: Vec<crate::chunk::Chunk>,
 }
 
-fn process(candidate: &Candidate, content: Vec<u8>, config: &ChunkConfig) -> Option<Processed> {
+fn process(
+    candidate: &Candidate,
+    content: Vec<u8>,
+    config: &ChunkConfig,
+) -> std::result::Result<Processed, SkipReason> {
     if !walk::is_text(&content) {
-        return None;
+        return Err(SkipReason::Binary);
     }
-    let text = String::from_utf8(content).ok()?;
+    if walk::holds_private_key(&content) {
+        return Err(SkipReason::Secret);
+    }
+    let text = String::from_utf8(content).map_err(|_| SkipReason::Binary)?;
     let language = Language::detect(&candidate.path);
     let out = chunk_file(&candidate.path, language, &text, config);
     let main = out
@@ -744,10 +757,41 @@ fn process(candidate: &Candidate, content: Vec<u8>, config: &ChunkConfig) -> Opt
         entry_line: facts::entry_line(language, &text, main),
         symbols: out.symbols,
     };
-    Some(Processed {
+    Ok(Processed {
         file,
         chunks: out.chunks,
     })
+}
+
+/// The largest file [`RepoIndex::read_file`] reads: its size is checked
+/// before a byte is read.
+pub const READ_FILE_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A plain directory's file, which must still be a regular file inside the
+/// directory (a symbolic link put there since the index ran could lead
+/// anywhere on the server) and no larger than [`READ_FILE_MAX_BYTES`].
+fn read_inside(root: &Path, path: &str) -> Result<Option<Vec<u8>>> {
+    let full = root.join(path);
+    let meta = match std::fs::symlink_metadata(&full) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(KnowledgeError::io(full, e)),
+    };
+    let canonical = std::fs::canonicalize(&full).map_err(|e| KnowledgeError::io(&full, e))?;
+    let root = std::fs::canonicalize(root).map_err(|e| KnowledgeError::io(root, e))?;
+    if !meta.is_file() || !canonical.starts_with(&root) {
+        return Ok(None);
+    }
+    if meta.len() > READ_FILE_MAX_BYTES {
+        return Err(KnowledgeError::TooLarge {
+            path: path.to_owned(),
+            size: meta.len(),
+            max: READ_FILE_MAX_BYTES,
+        });
+    }
+    std::fs::read(&canonical)
+        .map(Some)
+        .map_err(|e| KnowledgeError::io(canonical, e))
 }
 
 fn read_contents(

@@ -26,6 +26,7 @@ pub mod index;
 pub mod lang;
 pub mod layout;
 pub mod publish;
+pub mod source;
 pub mod verify;
 pub mod walk;
 
@@ -36,10 +37,11 @@ pub use facts::{
 };
 pub use forge::{forge_repository_from_url, ForgeClient, ForgeError, NewPullRequest, PullRequest};
 pub use fusion::{cosine, reciprocal_rank_fusion};
-pub use git::{checkout, Checkout, GitCredentials, GitRepo, RepoSource};
+pub use git::{checkout, Checkout, GitCredentials, GitRepo, RemoteAccess, SshKey};
 pub use index::{Hit, IndexConfig, IndexStats, IndexedFile, Progress, RepoIndex, WORK_TREE};
 pub use lang::Language;
 pub use layout::{checkout_dir, index_dir, repository_dir, repository_git_dir};
 pub use publish::{commit_file, push_branch, slugify, FileCommit};
+pub use source::{is_public, Pin, RepoSource, RepoUrl, Scheme, SourcePolicy, SourceRefused};
 pub use verify::{find_path_like_tokens, CitationCheck, PathToken, ProseIssue, ProseReport};
 pub use walk::{SkipReason, WalkConfig};

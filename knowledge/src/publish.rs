@@ -8,7 +8,7 @@
 use std::ffi::OsStr;
 
 use crate::error::{KnowledgeError, Result};
-use crate::git::{GitCredentials, GitRepo, RepoSource};
+use crate::git::{GitRepo, RemoteAccess, RepoSource};
 
 /// One file to commit, on top of `base_commit`, as the tip of a new branch.
 #[derive(Debug, Clone, Copy)]
@@ -73,25 +73,27 @@ pub fn commit_file(repo: &GitRepo, change: &FileCommit<'_>) -> Result<String> {
 ///
 /// Never forces: the push fails when the remote's branch exists and is not
 /// an ancestor of ours. The repository's hooks, submodules and tags are left
-/// out of it, and `credentials` go in an `http.extraHeader` environment
-/// variable, never on the command line; git's messages are redacted.
+/// out of it, git reaches the remote only as `access` allows (credentials in
+/// an `http.extraHeader` environment variable, never on the command line);
+/// git's messages are redacted.
 pub fn push_branch(
     repo: &GitRepo,
     remote: &RepoSource,
     branch: &str,
-    credentials: Option<&GitCredentials>,
+    access: &RemoteAccess,
 ) -> Result<()> {
     validate_branch(repo, branch)?;
-    let remote = remote_argument(remote)?;
+    let argument = remote_argument(remote)?;
     let reference = format!("refs/heads/{branch}");
     let refspec = format!("{reference}:{reference}");
-    repo.with_remote(&remote, credentials).git(&[
+    let remote_repo = repo.with_remote(remote, access)?;
+    remote_repo.git(&[
         "push",
         "--no-verify",
         "--recurse-submodules=no",
         "--no-follow-tags",
         "--",
-        &remote,
+        &argument,
         &refspec,
     ])?;
     Ok(())
@@ -269,7 +271,7 @@ fn commit_tree(repo: &GitRepo, tree: &str, base: &str, change: &FileCommit<'_>) 
 /// git runs in the repository, where a relative path would mean another place.
 fn remote_argument(remote: &RepoSource) -> Result<String> {
     match remote {
-        RepoSource::Url(url) => Ok(url.clone()),
+        RepoSource::Url(url) => Ok(url.as_git_argument().to_string()),
         RepoSource::Local(path) => {
             let absolute = std::path::absolute(path).map_err(|e| KnowledgeError::io(path, e))?;
             absolute.to_str().map(str::to_string).ok_or_else(|| {

@@ -88,6 +88,9 @@ pub enum SkipReason {
     Binary,
     /// Outside the include globs or inside the exclude globs.
     Excluded,
+    /// Named like a file of secrets (`.env`, a private key, `.ssh/`…) or
+    /// holding a private key: never indexed, never served.
+    Secret,
 }
 
 /// A file that passed the path and size filters (its content may still turn
@@ -130,6 +133,9 @@ impl Filter {
 
     /// The reason `path` is skipped by name or size, if it is.
     pub(crate) fn check(&self, path: &str, size: u64) -> Option<SkipReason> {
+        if is_secret_path(path) {
+            return Some(SkipReason::Secret);
+        }
         if is_vendored(path) {
             return Some(SkipReason::Vendored);
         }
@@ -180,6 +186,101 @@ pub fn is_vendored(path: &str) -> bool {
         }
     }
     false
+}
+
+/// Folders whose files are credentials wherever they appear.
+const SECRET_DIRS: &[&str] = &[
+    ".ssh", ".aws", ".gnupg", ".kube", ".docker", ".azure", ".gcloud",
+];
+
+/// Files that hold credentials, by exact (lowercase) name.
+const SECRET_FILES: &[&str] = &[
+    ".env",
+    ".netrc",
+    "_netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".pgpass",
+    ".htpasswd",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "jwt-secret",
+    "credentials",
+    "credentials.json",
+    "secrets.json",
+    "secrets.yml",
+    "secrets.yaml",
+    "master.key",
+    "terraform.tfstate",
+];
+
+/// Endings of key stores and certificates with their keys.
+const SECRET_EXTENSIONS: &[&str] = &[
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    ".jks",
+    ".keystore",
+    ".kdbx",
+    ".tfstate",
+    ".ppk",
+    ".age",
+];
+
+/// `.env` variants that document variables rather than hold them.
+const ENV_EXAMPLES: &[&str] = &["example", "sample", "template", "dist", "defaults"];
+
+/// Whether a path names a file of secrets: `.env` (not `.env.example`),
+/// private keys, `.ssh/`, cloud credentials, key stores. Such files are never
+/// indexed or served, whoever registered the repository.
+pub fn is_secret_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut segments = lower.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_some() {
+            if SECRET_DIRS.contains(&segment) {
+                return true;
+            }
+            continue;
+        }
+        if SECRET_FILES.contains(&segment) || SECRET_EXTENSIONS.iter().any(|e| segment.ends_with(e))
+        {
+            return true;
+        }
+        if let Some(variant) = segment.strip_prefix(".env.") {
+            return !ENV_EXAMPLES
+                .iter()
+                .any(|e| variant.split('.').any(|part| part == *e));
+        }
+        if let Some(stem) = segment.strip_suffix(".env") {
+            return !ENV_EXAMPLES.iter().any(|e| stem.ends_with(e));
+        }
+        return ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]
+            .iter()
+            .any(|key| segment.starts_with(key) && !segment.ends_with(".pub"));
+    }
+    false
+}
+
+/// Whether content holds a PEM or OpenSSH private key.
+pub fn holds_private_key(content: &[u8]) -> bool {
+    const MARKER: &[u8] = b"PRIVATE KEY-----";
+    content
+        .windows(MARKER.len())
+        .enumerate()
+        .any(|(i, window)| {
+            window == MARKER && content[..i].ends_with(b" ") && {
+                let line_start = content[..i]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |p| p + 1);
+                content[line_start..i].starts_with(b"-----BEGIN ")
+            }
+        })
 }
 
 /// Whether content is text worth indexing: no NUL byte and valid UTF-8.
@@ -299,6 +400,46 @@ pub(crate) fn content_id(content: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_paths() {
+        for secret in [
+            ".env",
+            "api/.env",
+            ".env.production",
+            "deploy/prod.env",
+            "home/.ssh/config",
+            ".aws/credentials",
+            "certs/server.key",
+            "tls/server.PEM",
+            "keys/id_ed25519",
+            "keys/id_rsa_deploy",
+            "data/jwt-secret",
+            "infra/terraform.tfstate",
+            ".git-credentials",
+        ] {
+            assert!(is_secret_path(secret), "{secret}");
+        }
+        for ordinary in [
+            ".env.example",
+            "config/.env.sample",
+            "example.env",
+            "src/env.rs",
+            "keys/id_ed25519.pub",
+            "docs/keys.md",
+            "src/environment.ts",
+        ] {
+            assert!(!is_secret_path(ordinary), "{ordinary}");
+        }
+        assert!(holds_private_key(
+            b"x = 1\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n"
+        ));
+        assert!(holds_private_key(b"-----BEGIN RSA PRIVATE KEY-----\n"));
+        assert!(!holds_private_key(
+            b"const MARKER = \"PRIVATE KEY-----\";\n"
+        ));
+        assert!(!holds_private_key(b"-----BEGIN PUBLIC KEY-----\n"));
+    }
 
     #[test]
     fn vendored_paths() {

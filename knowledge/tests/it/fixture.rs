@@ -265,7 +265,7 @@ impl Fixture {
         checkout(
             &RepoSource::Local(self.root().to_path_buf()),
             Path::new("/nonexistent"),
-            None,
+            &morningai_knowledge::RemoteAccess::default(),
         )
         .unwrap()
     }

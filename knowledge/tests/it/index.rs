@@ -321,7 +321,7 @@ fn plain_directory_is_walked_with_its_gitignore() {
     let checkout = morningai_knowledge::checkout(
         &morningai_knowledge::RepoSource::Local(root.clone()),
         &dir.path().join("unused"),
-        None,
+        &morningai_knowledge::RemoteAccess::default(),
     )
     .unwrap();
     assert_eq!(checkout.commit, None);
@@ -333,4 +333,31 @@ fn plain_directory_is_walked_with_its_gitignore() {
     assert!(!files.contains(&"out/generated.rs"), "{files:?}");
     assert!(!files.contains(&"node_modules/x/index.js"));
     assert_eq!(index.find_symbol("plain_fn").len(), 1);
+}
+
+#[test]
+fn files_of_secrets_are_never_indexed() {
+    let fixture = Fixture::new(false);
+    // Committed by mistake, as happens: a `.env`, a deploy key, a key pasted
+    // into an ordinary-looking file.
+    fixture.commit_file(".env", "DATABASE_PASSWORD=hunter2\n", "env");
+    fixture.commit_file("deploy/id_ed25519", "not even a key\n", "key");
+    fixture.commit_file(
+        "notes/setup.txt",
+        "paste this:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+        "notes",
+    );
+    fixture.commit_file(".env.example", "DATABASE_PASSWORD=\n", "example");
+    let (_dir, index, _) = indexed(&fixture);
+    let skipped: std::collections::BTreeMap<&str, SkipReason> = index.skipped().collect();
+    for path in [".env", "deploy/id_ed25519", "notes/setup.txt"] {
+        assert_eq!(skipped.get(path), Some(&SkipReason::Secret), "{path}");
+        assert!(!index.files().any(|f| f.path == path), "{path}");
+    }
+    assert!(index.files().any(|f| f.path == ".env.example"));
+    assert!(index.search("hunter2", 5).unwrap().is_empty());
+    assert!(index
+        .search("b3BlbnNzaC1rZXktdjEAAAAA", 5)
+        .unwrap()
+        .is_empty());
 }

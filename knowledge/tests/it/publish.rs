@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use morningai_knowledge::{
-    commit_file, push_branch, FileCommit, GitCredentials, GitRepo, KnowledgeError, RepoSource,
+    commit_file, push_branch, FileCommit, GitCredentials, GitRepo, KnowledgeError, RemoteAccess,
+    RepoSource,
 };
 use tempfile::TempDir;
 
@@ -101,7 +102,7 @@ fn commits_without_touching_the_work_tree_and_pushes_the_branch() {
         &repo,
         &RepoSource::Local(remote.clone()),
         "morningai/faq-run",
-        None,
+        &RemoteAccess::operator(None),
     )
     .unwrap();
     assert_eq!(git(&remote, &["rev-parse", "morningai/faq-run"]), commit);
@@ -155,13 +156,13 @@ fn an_existing_branch_is_never_moved_or_overwritten() {
     assert!(matches!(err, KnowledgeError::BranchExists(_)), "{err}");
     assert_eq!(git(root, &["rev-parse", "faq"]), first);
     assert_eq!(git(root, &["rev-parse", "main"]), base);
-    push_branch(&repo, &remote_source, "faq", None).unwrap();
+    push_branch(&repo, &remote_source, "faq", &RemoteAccess::operator(None)).unwrap();
 
     // Another commit under the same name, not a descendant of the first.
     git(root, &["branch", "-D", "faq"]);
     let second = commit_file(&repo, &change(&base, "faq", b"second\n")).unwrap();
     assert_ne!(first, second);
-    let err = push_branch(&repo, &remote_source, "faq", None).unwrap_err();
+    let err = push_branch(&repo, &remote_source, "faq", &RemoteAccess::operator(None)).unwrap_err();
     match &err {
         KnowledgeError::Git { command, stderr } => {
             assert_eq!(command, "push");
@@ -190,7 +191,7 @@ fn commits_in_a_bare_clone_and_pushes_to_a_file_url() {
         &repo,
         &RepoSource::parse(&url).unwrap(),
         "publish/bare",
-        None,
+        &RemoteAccess::operator(None),
     )
     .unwrap();
     assert_eq!(show(&remote, &format!("publish/bare:{FAQ_PATH}")), CONTENT);
@@ -289,7 +290,13 @@ fn invalid_paths_branches_and_commits_are_refused() {
         Err(KnowledgeError::InvalidCommit(_))
     ));
 
-    let err = push_branch(&repo, &RepoSource::Local(root.into()), "a..b", None).unwrap_err();
+    let err = push_branch(
+        &repo,
+        &RepoSource::Local(root.into()),
+        "a..b",
+        &RemoteAccess::operator(None),
+    )
+    .unwrap_err();
     assert!(matches!(err, KnowledgeError::InvalidBranch { .. }), "{err}");
     assert_eq!(git(root, &["for-each-ref"]), refs_before);
 }
@@ -306,8 +313,9 @@ fn a_failed_push_never_shows_the_token() {
     let url = format!("http://oauth2:{token}@127.0.0.1:9/acme/repo.git");
     let creds = GitCredentials::token(token);
     for credentials in [None, Some(&creds)] {
+        let access = RemoteAccess::operator(credentials);
         let err =
-            push_branch(&repo, &RepoSource::parse(&url).unwrap(), "faq", credentials).unwrap_err();
+            push_branch(&repo, &RepoSource::parse(&url).unwrap(), "faq", &access).unwrap_err();
         assert!(matches!(err, KnowledgeError::Git { .. }), "{err}");
         assert!(!err.to_string().contains(token), "{err}");
         assert!(!format!("{err:?}").contains(token), "{err:?}");

@@ -1,9 +1,14 @@
-//! The session-signing secret: generated and kept in development, strictly
-//! required in production.
+//! The server's secrets: the session-signing secret and the key that
+//! encrypts the tenants' stored credentials. Each is generated and kept in
+//! development, strictly required in production.
 
 use std::path::Path;
 
+use base64::Engine;
+use morningai_core::{SealError, SecretBox};
 use rand::RngCore;
+
+use crate::Config;
 
 const MIN_SECRET_BYTES: usize = 32;
 
@@ -29,6 +34,20 @@ pub enum SecretError {
     TooShort(usize),
     #[error("MORNINGAI_JWT_SECRET is a well-known example value; generate a random one (e.g. `openssl rand -hex 32`)")]
     WellKnown,
+    #[error("MORNINGAI_ENCRYPTION_KEY is required in production: it encrypts the credentials tenants store. Generate one with `openssl rand -base64 32` and keep a copy safe (without it the stored credentials cannot be read)")]
+    MissingEncryptionKey,
+    #[error("{name} is not a usable encryption key: {source}")]
+    BadEncryptionKey {
+        name: String,
+        #[source]
+        source: SealError,
+    },
+    #[error("the development encryption key at {path} is not a usable key ({source}); restore it, or delete it to generate a new one (the credentials stored under it will no longer open)")]
+    BadKeyFile {
+        path: String,
+        #[source]
+        source: SealError,
+    },
     #[error("cannot read or write the development secret at {path}: {source}")]
     File {
         path: String,
@@ -106,6 +125,102 @@ fn load_or_create(path: &Path) -> Result<String, SecretError> {
     Ok(secret)
 }
 
+/// The box that seals the tenants' credentials, from `config` (see
+/// [`resolve_encryption_key`]).
+pub fn secret_box(config: &Config) -> Result<SecretBox, SecretError> {
+    resolve_encryption_key(
+        config.encryption_key.as_deref(),
+        &config.encryption_key_previous,
+        config.is_production(),
+        &config.data_dir,
+    )
+}
+
+/// The credential encryption key, with the `previous` ones it can still open.
+/// Production: the configured key, required. Development: the configured
+/// one if any, else one generated once and kept in `data_dir/encryption-key`
+/// (mode 0600). A kept key is never replaced: what it sealed would be lost.
+pub fn resolve_encryption_key(
+    configured: Option<&str>,
+    previous: &[String],
+    production: bool,
+    data_dir: &Path,
+) -> Result<SecretBox, SecretError> {
+    let current = match (
+        configured.map(str::trim).filter(|k| !k.is_empty()),
+        production,
+    ) {
+        (Some(text), _) => {
+            SecretBox::from_key_text(text).map_err(|source| SecretError::BadEncryptionKey {
+                name: "MORNINGAI_ENCRYPTION_KEY".into(),
+                source,
+            })?
+        }
+        (None, true) => return Err(SecretError::MissingEncryptionKey),
+        (None, false) => load_or_create_key(&data_dir.join("encryption-key"))?,
+    };
+    let previous = previous
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .enumerate()
+        .map(|(i, text)| {
+            SecretBox::from_key_text(text).map_err(|source| SecretError::BadEncryptionKey {
+                name: format!("MORNINGAI_ENCRYPTION_KEY_PREVIOUS (key {})", i + 1),
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(current.with_previous(previous))
+}
+
+fn load_or_create_key(path: &Path) -> Result<SecretBox, SecretError> {
+    let file_err = |source| SecretError::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let read = |path: &Path| -> Result<Option<SecretBox>, SecretError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => SecretBox::from_key_text(&text).map(Some).map_err(|source| {
+                SecretError::BadKeyFile {
+                    path: path.display().to_string(),
+                    source,
+                }
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(file_err(e)),
+        }
+    };
+    if let Some(key) = read(path)? {
+        return Ok(key);
+    }
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let text = base64::engine::general_purpose::STANDARD.encode(key);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(file_err)?;
+    // Written whole under another name, then linked into place: a server
+    // starting at the same moment reads either no key or the complete one,
+    // and the first link wins.
+    let partial = dir.join(format!(
+        ".encryption-key.{}.tmp",
+        uuid::Uuid::new_v4().simple()
+    ));
+    write_private(&partial, &format!("{text}\n")).map_err(file_err)?;
+    let linked = std::fs::hard_link(&partial, path);
+    let _ = std::fs::remove_file(&partial);
+    match linked {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "generated a development encryption key");
+            Ok(SecretBox::new(key))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read(path)?.ok_or_else(|| file_err(e))
+        }
+        Err(e) => Err(file_err(e)),
+    }
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -170,6 +285,96 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    fn temp_dir() -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("morningai-key-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    #[test]
+    fn production_requires_a_good_encryption_key() {
+        let dir = temp_dir();
+        let missing = resolve_encryption_key(None, &[], true, &dir).unwrap_err();
+        assert!(matches!(missing, SecretError::MissingEncryptionKey));
+        let message = missing.to_string();
+        assert!(
+            message.contains("MORNINGAI_ENCRYPTION_KEY")
+                && message.contains("openssl rand -base64 32"),
+            "{message}"
+        );
+        assert!(matches!(
+            resolve_encryption_key(Some("  "), &[], true, &dir),
+            Err(SecretError::MissingEncryptionKey)
+        ));
+        let bad = resolve_encryption_key(Some("too-short"), &[], true, &dir).unwrap_err();
+        assert!(
+            bad.to_string().contains("MORNINGAI_ENCRYPTION_KEY"),
+            "{bad}"
+        );
+        assert!(!bad.to_string().contains("too-short"), "{bad}");
+        let key = resolve_encryption_key(Some(KEY), &[], true, &dir).unwrap();
+        assert_eq!(
+            key.key_id(),
+            SecretBox::from_key_text(KEY).unwrap().key_id()
+        );
+        // Production never writes a key file.
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn previous_keys_open_what_they_sealed() {
+        let dir = temp_dir();
+        let old = SecretBox::from_key_text(KEY).unwrap();
+        let sealed = old.seal(b"token", b"aad");
+        let new_key = base64::engine::general_purpose::STANDARD
+            .encode([7u8; 31].iter().chain(&[8u8]).copied().collect::<Vec<_>>());
+        let rotated =
+            resolve_encryption_key(Some(&new_key), &[String::new(), KEY.into()], true, &dir)
+                .unwrap();
+        assert_ne!(rotated.key_id(), old.key_id());
+        assert_eq!(rotated.open(&sealed, b"aad").unwrap(), b"token");
+        let bad = resolve_encryption_key(Some(&new_key), &[KEY.into(), "nope".into()], true, &dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad.contains("MORNINGAI_ENCRYPTION_KEY_PREVIOUS (key 2)"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn development_generates_the_encryption_key_once() {
+        let dir = temp_dir();
+        let first = resolve_encryption_key(None, &[], false, &dir).unwrap();
+        let sealed = first.seal(b"token", b"aad");
+        let second = resolve_encryption_key(None, &[], false, &dir).unwrap();
+        assert_eq!(first.key_id(), second.key_id());
+        assert_eq!(second.open(&sealed, b"aad").unwrap(), b"token");
+        let path = dir.join("encryption-key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Only the key file: no partial file left behind.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // A damaged key file is an error, never silently replaced.
+        std::fs::write(&path, "garbage").unwrap();
+        assert!(matches!(
+            resolve_encryption_key(None, &[], false, &dir),
+            Err(SecretError::BadKeyFile { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "garbage");
+        // A configured key is used as it is, the file left alone.
+        let configured = resolve_encryption_key(Some(KEY), &[], false, &dir).unwrap();
+        assert_eq!(
+            configured.key_id(),
+            SecretBox::from_key_text(KEY).unwrap().key_id()
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -17,6 +17,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         config.is_production(),
         &config.data_dir,
     )?;
+    // Like the session secret, before anything else: a production server
+    // without its encryption key must not start.
+    let secret_box = std::sync::Arc::new(secrets::secret_box(&config)?);
     let store = morningai_store::open(&config.database_url(), &OpenOptions::default())
         .await
         .context("opening the database")?;
@@ -26,7 +29,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     );
     let queue = crate::jobs::queue(&config.queue, store.clone())?;
     tracing::info!(queue = queue.backend().name(), "job queue ready");
-    AppState::with_queue(store, queue, config, &secret)
+    AppState::with_secrets(store, queue, config, &secret, secret_box)
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {

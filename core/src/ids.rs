@@ -107,3 +107,7 @@ id_type!(
     /// A FAQ suggested from questions the FAQs did not answer.
     FaqSuggestionId
 );
+id_type!(
+    /// A credential a tenant stored (a git token, an SSH key).
+    CredentialId
+);

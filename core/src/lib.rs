@@ -1,8 +1,10 @@
 //! MorningAI's shared vocabulary: ids, domain types, the tenant context and
 //! validated values. Every other crate speaks in these types.
 //!
-//! This crate does no I/O and depends on no other crate of ours.
+//! This crate does no I/O (beyond the random nonces `sealed` draws from the
+//! operating system) and depends on no other crate of ours.
 
+pub mod credential;
 pub mod document;
 pub mod email;
 pub mod faq;
@@ -11,10 +13,15 @@ pub mod job;
 pub mod model;
 pub mod repository;
 pub mod role;
+pub mod sealed;
 pub mod task;
 pub mod tenant;
 pub mod usage;
 
+pub use credential::{
+    credential_aad, normalize_host, Credential, CredentialError, CredentialKind, NewCredential,
+    UnknownCredentialKind, DEFAULT_GIT_USERNAME,
+};
 pub use document::{
     question_key, Document, DocumentVersion, DocumentVersionInfo, NewDocumentVersion, Publication,
 };
@@ -27,8 +34,8 @@ pub use faq::{
     UnknownFaqValue,
 };
 pub use ids::{
-    ApiKeyId, AuditId, CheckpointId, DocumentId, FaqCategoryId, FaqId, FaqQueryId, FaqSuggestionId,
-    JobId, ModelCallId, RepositoryId, SessionId, TaskId, TenantId, UserId,
+    ApiKeyId, AuditId, CheckpointId, CredentialId, DocumentId, FaqCategoryId, FaqId, FaqQueryId,
+    FaqSuggestionId, JobId, ModelCallId, RepositoryId, SessionId, TaskId, TenantId, UserId,
 };
 pub use job::{now_ms, Job, JobStatus, NewJob, QueueCount, UnknownJobStatus, WorkerInfo};
 pub use model::{ApiKey, AuditEntry, Member, Membership, Session, Tenant, User};
@@ -37,6 +44,7 @@ pub use repository::{
     REPOSITORY_NAME_MAX,
 };
 pub use role::{Role, UnknownRole};
+pub use sealed::{SealError, SecretBox};
 pub use task::{
     Approval, ApprovalStatus, Checkpoint, NewTask, Task, TaskEvent, TaskStatus, UnknownTaskStatus,
 };

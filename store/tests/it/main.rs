@@ -28,6 +28,7 @@ macro_rules! both_stores {
 }
 
 mod conformance;
+mod credentials;
 mod documents;
 mod faqs;
 mod repositories;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use morningai_orchestration::Runtime;
-use morningai_queue::{builtin, Handlers, Queue, RedisQueue, RetryPolicy, Worker, WorkerConfig};
+use morningai_queue::{
+    builtin, DatabaseQueue, Handlers, Queue, RedisQueue, RetryPolicy, Worker, WorkerConfig,
+};
 use morningai_store::Store;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,13 +23,18 @@ pub fn handlers(runtime: &Runtime) -> Handlers {
 /// Job kinds an owner or admin may enqueue through the API (to try the queue).
 pub const API_KINDS: &[&str] = &[builtin::NOOP, builtin::ECHO, builtin::SLEEP, builtin::FAIL];
 
-/// The configured queue. Redis need not be up: jobs wait in the outbox.
+/// The configured queue, with its per-tenant limit. Redis need not be up:
+/// jobs wait in the outbox.
 pub fn queue(config: &QueueConfig, store: Arc<dyn Store>) -> anyhow::Result<Queue> {
+    let limit = config.tenant_limit();
     Ok(match config.kind {
-        QueueKind::Database => Queue::database(store),
+        QueueKind::Database => {
+            Queue::from_database(DatabaseQueue::new(store).with_tenant_concurrency(limit))
+        }
         QueueKind::Redis => {
             let redis = RedisQueue::connect_lazy(&config.redis_url, &config.redis_prefix)
-                .context("MORNINGAI_REDIS_URL")?;
+                .context("MORNINGAI_REDIS_URL")?
+                .with_tenant_concurrency(limit);
             Queue::with_outbox(store, Arc::new(redis))
         }
     })

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use morningai_core::{Job, JobId, JobStatus, NewJob, QueueCount, WorkerInfo};
+use morningai_core::{now_ms, Job, JobId, JobStatus, NewJob, QueueCount, WorkerInfo};
 use morningai_store::{JobScope, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +60,11 @@ pub trait QueueBackend: Send + Sync + 'static {
     /// Takes the next due job, trying `queues` in order (as RQ does): highest
     /// priority first, then earliest. The job becomes `started`, its attempt
     /// count goes up by one, and it is leased to `worker` for `lease`.
+    ///
+    /// Fair share: a backend with a tenant limit (`with_tenant_concurrency`)
+    /// passes over jobs of a tenant that already has that many jobs started
+    /// under an unexpired lease, on any worker; jobs without a tenant are
+    /// never limited.
     async fn claim(
         &self,
         queues: &[String],
@@ -138,39 +143,12 @@ pub trait QueueBackend: Send + Sync + 'static {
 /// a killed worker is visible for a while and then goes away by itself.
 pub const FORGET_WORKERS_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-/// Checks what every backend requires of a new job.
+/// Checks a new job against [`NewJob::validate`] (the bounds of
+/// `morningai_core::job::limits`), as every backend and the outbox do before
+/// storing anything.
 pub(crate) fn validate(job: &NewJob) -> QueueResult<()> {
-    let name_ok = |s: &str| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control);
-    if !name_ok(&job.queue) {
-        return Err(QueueError::Invalid(
-            "queue must be 1 to 100 printable characters".into(),
-        ));
-    }
-    if !name_ok(&job.kind) {
-        return Err(QueueError::Invalid(
-            "kind must be 1 to 100 printable characters".into(),
-        ));
-    }
-    if job.max_attempts < 1 {
-        return Err(QueueError::Invalid(
-            "max_attempts must be at least 1".into(),
-        ));
-    }
-    if job.timeout_ms < 1 || job.result_ttl_ms < 0 {
-        return Err(QueueError::Invalid(
-            "timeout_ms must be positive and result_ttl_ms not negative".into(),
-        ));
-    }
-    if job
-        .idempotency_key
-        .as_ref()
-        .is_some_and(|k| k.is_empty() || k.len() > 200)
-    {
-        return Err(QueueError::Invalid(
-            "idempotency_key must be 1 to 200 characters".into(),
-        ));
-    }
-    Ok(())
+    job.validate(now_ms())
+        .map_err(|e| QueueError::Invalid(e.to_string()))
 }
 
 pub(crate) fn millis(d: Duration) -> i64 {

@@ -13,11 +13,26 @@ use crate::backend::{millis, validate, Enqueued, QueueBackend, QueueResult};
 #[derive(Clone)]
 pub struct DatabaseQueue {
     store: Arc<dyn Store>,
+    /// Fair share: see [`DatabaseQueue::with_tenant_concurrency`].
+    tenant_limit: Option<u32>,
 }
 
 impl DatabaseQueue {
+    /// A queue without a per-tenant limit.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            tenant_limit: None,
+        }
+    }
+
+    /// Fair share: claims pass over jobs of a tenant that already has `limit`
+    /// jobs started (under an unexpired lease, on any worker), so one tenant's
+    /// backlog cannot take every worker. Jobs without a tenant are not limited.
+    /// `None` (or 0) means no limit.
+    pub fn with_tenant_concurrency(mut self, limit: Option<u32>) -> Self {
+        self.tenant_limit = limit.filter(|&n| n > 0);
+        self
     }
 }
 
@@ -43,7 +58,7 @@ impl QueueBackend for DatabaseQueue {
         for queue in queues {
             if let Some(job) = self
                 .store
-                .claim_job(queue, worker, now, millis(lease))
+                .claim_job(queue, worker, now, millis(lease), self.tenant_limit)
                 .await?
             {
                 return Ok(Some(job));
@@ -78,7 +93,15 @@ impl QueueBackend for DatabaseQueue {
     ) -> QueueResult<(bool, Option<Job>)> {
         Ok(self
             .store
-            .finish_and_claim_job(id, worker, &result, queues, now_ms(), millis(lease))
+            .finish_and_claim_job(
+                id,
+                worker,
+                &result,
+                queues,
+                now_ms(),
+                millis(lease),
+                self.tenant_limit,
+            )
             .await?)
     }
 

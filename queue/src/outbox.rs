@@ -12,7 +12,7 @@ use morningai_core::{now_ms, NewJob};
 use morningai_store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Enqueued, QueueBackend, QueueResult};
+use crate::{DatabaseQueue, Enqueued, QueueBackend, QueueError, QueueResult};
 
 #[derive(Clone)]
 pub struct Outbox {
@@ -55,8 +55,20 @@ impl Outbox {
                 return Ok(sent);
             }
             for entry in batch {
-                self.push(entry.id, entry.job).await?;
-                sent += 1;
+                match self.push(entry.id, entry.job).await {
+                    Ok(_) => sent += 1,
+                    // Refused for good (the bounds tightened since it was
+                    // recorded, or it was written unchecked in another
+                    // transaction): kept pending, it would hold up every job
+                    // behind it.
+                    Err(QueueError::Invalid(reason)) => {
+                        tracing::error!(outbox_id = %entry.id, %reason, "dropping an outbox job the queue refuses");
+                        self.store
+                            .outbox_mark_dispatched(entry.id, now_ms())
+                            .await?;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
     }
@@ -97,8 +109,13 @@ pub enum Accepted {
 impl Queue {
     /// The database backend: jobs are rows in the store, no outbox needed.
     pub fn database(store: Arc<dyn Store>) -> Self {
+        Self::from_database(DatabaseQueue::new(store))
+    }
+
+    /// A configured database backend (e.g. with a per-tenant limit).
+    pub fn from_database(queue: DatabaseQueue) -> Self {
         Self {
-            backend: Arc::new(crate::DatabaseQueue::new(store)),
+            backend: Arc::new(queue),
             outbox: None,
         }
     }

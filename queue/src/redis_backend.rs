@@ -25,6 +25,9 @@
 //! | `{p}:canceled:{q}`         | set of ids                           | canceled jobs                           |
 //! | `{p}:finished`             | zset `id` or `id:tenant` → result_expires_ms | finished jobs, until purged       |
 //! | `{p}:workers`              | hash worker id → `WorkerInfo` JSON   | the worker registry                     |
+//! | `{p}:parked:{tenant}:{q}`  | zset id → -priority                  | due jobs of a tenant at its limit, set aside |
+//! | `{p}:parkedq:{tenant}`     | set of queue names                   | the queues where the tenant has parked jobs |
+//! | `{p}:parkedt:{q}`          | set of tenant ids                    | the tenants with parked jobs in `q`     |
 //!
 //! Why two levels for ready jobs: claims take the highest priority, then the
 //! earliest `run_at_ms`, then the smallest id (as the SQL `ORDER BY`). One
@@ -35,6 +38,18 @@
 //!
 //! A due scheduled job is moved to ready by the next claim on its queue and
 //! keeps its status `scheduled` until claimed, as in the database.
+//!
+//! Fair share: with a tenant limit, a claim that pops a job of a tenant which
+//! already has that many jobs started (under an unexpired lease) parks it
+//! instead, and takes the next. Each time a job of the tenant stops running
+//! (finish, fail, release, reclaim) or one of its ready jobs is canceled, its
+//! best parked job of each queue goes back to ready, and while it has parked
+//! jobs in a queue its new jobs there are parked too (so they keep their
+//! order). A parked job is moved once, not skipped by every claim, so a
+//! tenant's backlog costs the claims of others nothing. A tenant with parked
+//! jobs has, between running and ready ones, at least its limit; and a claim
+//! that finds a queue empty gives parked jobs back to tenants with room (a
+//! lease expired before housekeeping ran, a higher limit), so none starves.
 //!
 //! Finished jobs keep their hash for the result TTL (`PEXPIRE`); their
 //! idempotency key expires with them. Entries of expired jobs left in the
@@ -81,6 +96,9 @@ local function ready_key(q, prio) return P .. ':ready:' .. prio .. ':' .. q end
 local function scheduled_key(q) return P .. ':scheduled:' .. q end
 local function failed_key(q) return P .. ':failed:' .. q end
 local function canceled_key(q) return P .. ':canceled:' .. q end
+local function parked_key(t, q) return P .. ':parked:' .. t .. ':' .. q end
+local function parked_queues_key(t) return P .. ':parkedq:' .. t end
+local function parked_tenants_key(q) return P .. ':parkedt:' .. q end
 
 -- An integer as an exact decimal string (tostring keeps only 14 digits).
 local function int(x) return string.format('%.0f', x) end
@@ -90,11 +108,67 @@ local function ready_add(q, prio, run_at, id)
   redis.call('ZADD', ready_key(q, prio), run_at, id)
 end
 
+-- Whether the job was ready (and is no longer).
 local function ready_remove(q, prio, id)
   local rk = ready_key(q, prio)
-  if redis.call('ZREM', rk, id) == 1 and redis.call('EXISTS', rk) == 0 then
+  local removed = redis.call('ZREM', rk, id) == 1
+  if removed and redis.call('EXISTS', rk) == 0 then
     redis.call('ZREM', prio_key(q), prio)
   end
+  return removed
+end
+
+-- Sets a due job of tenant t aside until one of t's jobs stops running.
+local function park(t, q, prio, id)
+  redis.call('ZADD', parked_key(t, q), -tonumber(prio), id)
+  redis.call('SADD', parked_queues_key(t), q)
+  redis.call('SADD', parked_tenants_key(q), t)
+end
+
+-- Drops the indexes of t's parked jobs of q once there are none.
+local function parked_cleanup(t, q)
+  if redis.call('EXISTS', parked_key(t, q)) == 0 then
+    redis.call('SREM', parked_queues_key(t), q)
+    redis.call('SREM', parked_tenants_key(q), t)
+  end
+end
+
+-- Removes a job from t's parked jobs of q.
+local function unpark_remove(t, q, id)
+  if redis.call('ZREM', parked_key(t, q), id) == 1 then parked_cleanup(t, q) end
+end
+
+-- Puts t's best parked job of q (highest priority, then lowest id) back in ready.
+local function unpark_one(t, q)
+  local pk = parked_key(t, q)
+  while true do
+    local top = redis.call('ZPOPMIN', pk)
+    if #top == 0 then break end
+    local f = redis.call('HMGET', job_key(top[1]), 'status', 'priority', 'run_at_ms')
+    if f[1] == 'queued' or f[1] == 'scheduled' then
+      ready_add(q, f[2], f[3], top[1])
+      break
+    end
+    -- a stale entry; take the next
+  end
+  parked_cleanup(t, q)
+end
+
+-- A job of tenant t (or none) stopped running: t's best parked job of each
+-- queue gets the slot's chance.
+local function slot_freed(t)
+  if not t then return end
+  for _, q in ipairs(redis.call('SMEMBERS', parked_queues_key(t))) do unpark_one(t, q) end
+end
+
+-- Jobs started under an unexpired lease, per tenant.
+local function started_per_tenant(now)
+  local counts = {}
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', STARTED, now, '+inf')) do
+    local t = redis.call('HGET', job_key(id), 'tenant_id')
+    if t then counts[t] = (counts[t] or 0) + 1 end
+  end
+  return counts
 end
 
 -- Takes the best ready job of q: highest priority, earliest run_at, lowest id.
@@ -154,16 +228,39 @@ redis.call('ZADD', JOBS, enqueued_at, id)
 if tenant ~= '' then redis.call('ZADD', tenant_key(tenant), enqueued_at, id) end
 if status == 'scheduled' then
   redis.call('ZADD', scheduled_key(q), run_at, id)
+elseif tenant ~= '' and redis.call('EXISTS', parked_key(tenant, q)) == 1 then
+  park(tenant, q, prio, id) -- behind the tenant's parked jobs, in order
 else
   ready_add(q, prio, run_at, id)
 end
 return tagged('created', id)
 "#;
 
-/// `claim_job(worker, now, lease expiry, promote batch, index of the first
-/// queue in ARGV)`: the claimed job's fields, or false.
+/// `claim_job(worker, now, lease expiry, promote batch, tenant limit (0 =
+/// none), index of the first queue in ARGV)`: the claimed job's fields, or
+/// false. Jobs of tenants at the limit are parked on the way.
 const CLAIM_FN: &str = r#"
-local function claim_job(worker, now, lease_until, batch, first_queue)
+local function claim_job(worker, now, lease_until, batch, limit, first_queue)
+  limit = tonumber(limit)
+  local running = nil -- started jobs per tenant, counted when first needed
+  local function full(t)
+    if not t or limit <= 0 then return false end
+    if not running then running = started_per_tenant(now) end
+    return (running[t] or 0) >= limit
+  end
+  -- The best ready job of q that may start; parks those of tenants at the limit.
+  local function take(q)
+    local id = ready_pop(q)
+    while id do
+      local f = redis.call('HMGET', job_key(id), 'status', 'tenant_id', 'priority')
+      if f[1] == 'queued' or f[1] == 'scheduled' then
+        if not full(f[2]) then return id end
+        park(f[2], q, f[3], id)
+      end
+      id = ready_pop(q) -- parked, or a stale entry; take the next
+    end
+    return nil
+  end
   for i = first_queue, #ARGV do
     local q = ARGV[i]
     local sk = scheduled_key(q)
@@ -172,27 +269,33 @@ local function claim_job(worker, now, lease_until, batch, first_queue)
       local f = redis.call('HMGET', job_key(id), 'priority', 'run_at_ms')
       if f[1] then ready_add(q, f[1], f[2], id) end
     end
-    local id = ready_pop(q)
-    while id do
-      local key = job_key(id)
-      local f = redis.call('HMGET', key, 'status', 'attempts')
-      if f[1] == 'queued' or f[1] == 'scheduled' then
-        redis.call('HSET', key, 'status', 'started', 'attempts', int(tonumber(f[2]) + 1),
-          'worker_id', worker, 'started_at_ms', now, 'lease_expires_ms', lease_until)
-        redis.call('ZADD', STARTED, lease_until, id)
-        return redis.call('HGETALL', key)
+    local id = take(q)
+    if not id then
+      -- Nothing else to do: tenants with room again without a job of theirs
+      -- ending (a lease expired before housekeeping, a higher limit) get
+      -- their parked jobs back one by one.
+      for _, t in ipairs(redis.call('SMEMBERS', parked_tenants_key(q))) do
+        if not full(t) then unpark_one(t, q) end
       end
-      id = ready_pop(q) -- a stale entry; take the next
+      id = take(q)
+    end
+    if id then
+      local key = job_key(id)
+      local attempts = tonumber(redis.call('HGET', key, 'attempts'))
+      redis.call('HSET', key, 'status', 'started', 'attempts', int(attempts + 1),
+        'worker_id', worker, 'started_at_ms', now, 'lease_expires_ms', lease_until)
+      redis.call('ZADD', STARTED, lease_until, id)
+      return redis.call('HGETALL', key)
     end
   end
   return false
 end
 "#;
 
-/// ARGV: prefix, worker, now, lease expiry, promote batch, queues... Returns
-/// the claimed job's fields, or nil.
+/// ARGV: prefix, worker, now, lease expiry, promote batch, tenant limit,
+/// queues... Returns the claimed job's fields, or nil.
 const CLAIM_LUA: &str = r#"
-return claim_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5], 6)
+return claim_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], 7)
 "#;
 
 /// ARGV: prefix, id, worker, lease expiry. Returns 1 if renewed.
@@ -212,6 +315,7 @@ local function finish_job(id, worker, result, now)
   local f = redis.call('HMGET', key, 'result_ttl_ms', 'tenant_id', 'idempotency_key')
   local ttl = tonumber(f[1])
   redis.call('ZREM', STARTED, id)
+  slot_freed(f[2])
   if ttl <= 0 then
     forget(id, f[2], f[3])
     return 1
@@ -237,10 +341,11 @@ return finish_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 "#;
 
 /// ARGV: prefix, id, worker, result JSON, now, lease expiry, promote batch,
-/// queues... Returns {1 if finished else 0, the next job's fields...}.
+/// tenant limit, queues... Returns {1 if finished else 0, the next job's
+/// fields...}.
 const FINISH_CLAIM_LUA: &str = r#"
 local finished = finish_job(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-local job = claim_job(ARGV[3], ARGV[5], ARGV[6], ARGV[7], 8)
+local job = claim_job(ARGV[3], ARGV[5], ARGV[6], ARGV[7], ARGV[8], 9)
 if not job then return {finished} end
 table.insert(job, 1, finished)
 return job
@@ -251,8 +356,9 @@ const FAIL_LUA: &str = r#"
 local id, err, now, retry_at = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
 local key = job_key(id)
 if not owned(key, ARGV[3]) then return 0 end
-local q = redis.call('HGET', key, 'queue')
+local q, tenant = unpack(redis.call('HMGET', key, 'queue', 'tenant_id'))
 redis.call('ZREM', STARTED, id)
+slot_freed(tenant)
 if retry_at ~= '' then
   redis.call('HSET', key, 'status', 'scheduled', 'run_at_ms', retry_at, 'last_error', err)
   redis.call('HDEL', key, 'worker_id', 'lease_expires_ms')
@@ -271,11 +377,12 @@ const RELEASE_LUA: &str = r#"
 local id = ARGV[2]
 local key = job_key(id)
 if not owned(key, ARGV[3]) then return 0 end
-local f = redis.call('HMGET', key, 'queue', 'priority', 'run_at_ms', 'attempts')
+local f = redis.call('HMGET', key, 'queue', 'priority', 'run_at_ms', 'attempts', 'tenant_id')
 redis.call('ZREM', STARTED, id)
 redis.call('HSET', key, 'status', 'queued', 'attempts', int(tonumber(f[4]) - 1))
 redis.call('HDEL', key, 'worker_id', 'lease_expires_ms', 'started_at_ms')
 ready_add(f[1], f[2], f[3], id)
+slot_freed(f[5])
 return 1
 "#;
 
@@ -287,8 +394,13 @@ local key = job_key(id)
 local f = redis.call('HMGET', key, 'status', 'queue', 'priority', 'tenant_id')
 if not f[1] or (tenant ~= '' and f[4] ~= tenant) then return {'not_found'} end
 if f[1] ~= 'queued' and f[1] ~= 'scheduled' then return {'invalid', f[1]} end
-ready_remove(f[2], f[3], id)
+local was_ready = ready_remove(f[2], f[3], id)
 redis.call('ZREM', scheduled_key(f[2]), id)
+if f[4] then
+  unpark_remove(f[4], f[2], id)
+  -- The tenant has one ready job fewer: a parked one takes its place.
+  if was_ready then unpark_one(f[4], f[2]) end
+end
 redis.call('HSET', key, 'status', 'canceled', 'finished_at_ms', now)
 redis.call('SADD', canceled_key(f[2]), id)
 return tagged('ok', id)
@@ -318,7 +430,7 @@ local reclaimed, failed = 0, 0
 for _, id in ipairs(ids) do
   local key = job_key(id)
   local f = redis.call('HMGET', key, 'status', 'lease_expires_ms', 'attempts', 'max_attempts',
-    'queue', 'priority', 'run_at_ms')
+    'queue', 'priority', 'run_at_ms', 'tenant_id')
   redis.call('ZREM', STARTED, id)
   if f[1] == 'started' and f[2] then
     if tonumber(f[2]) >= tonumber(now) then
@@ -336,6 +448,7 @@ for _, id in ipairs(ids) do
         ready_add(f[5], f[6], f[7], id)
         reclaimed = reclaimed + 1
       end
+      slot_freed(f[8])
     end
   end
 end
@@ -432,12 +545,15 @@ pub struct RedisQueue {
     /// the following commands wait for.
     conn: ConnectionManager,
     prefix: String,
+    /// Fair share: see [`RedisQueue::with_tenant_concurrency`]; 0 = none.
+    tenant_limit: u32,
 }
 
 impl std::fmt::Debug for RedisQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisQueue")
             .field("prefix", &self.prefix)
+            .field("tenant_limit", &self.tenant_limit)
             .finish_non_exhaustive()
     }
 }
@@ -495,7 +611,17 @@ impl RedisQueue {
         Ok(RedisQueue {
             conn,
             prefix: prefix.to_owned(),
+            tenant_limit: 0,
         })
+    }
+
+    /// Fair share: claims pass over (park) jobs of a tenant that already has
+    /// `limit` jobs started (under an unexpired lease, on any worker), so one
+    /// tenant's backlog cannot take every worker. Jobs without a tenant are
+    /// not limited. `None` (or 0) means no limit.
+    pub fn with_tenant_concurrency(mut self, limit: Option<u32>) -> Self {
+        self.tenant_limit = limit.unwrap_or(0);
+        self
     }
 
     pub async fn ping(&self) -> QueueResult<()> {
@@ -696,6 +822,7 @@ impl QueueBackend for RedisQueue {
             .arg(now)
             .arg(now.saturating_add(millis(lease)))
             .arg(PROMOTE_BATCH)
+            .arg(self.tenant_limit)
             .arg(queues)
             .invoke_async(&mut self.conn())
             .await?;
@@ -760,6 +887,7 @@ impl QueueBackend for RedisQueue {
             .arg(now)
             .arg(now.saturating_add(millis(lease)))
             .arg(PROMOTE_BATCH)
+            .arg(self.tenant_limit)
             .arg(queues)
             .invoke_async(&mut self.conn())
             .await?;
@@ -1242,6 +1370,17 @@ mod tests {
             done.job
         }
 
+        /// The id of the tenant's one started job.
+        async fn get_started(&self, tenant: TenantId) -> JobId {
+            let started = self
+                .queue
+                .jobs(JobScope::Tenant(tenant), Some(JobStatus::Started), None, 10)
+                .await
+                .unwrap();
+            assert_eq!(started.len(), 1, "{started:?}");
+            started[0].id
+        }
+
         async fn claim(&self, queues: &[&str], worker: &str, lease: Duration) -> Option<Job> {
             let queues: Vec<String> = queues.iter().map(|q| q.to_string()).collect();
             self.queue.claim(&queues, worker, lease).await.unwrap()
@@ -1542,6 +1681,7 @@ mod tests {
                 result_ttl_ms: 200,
                 idempotency_key: Some("once".into()),
                 tenant_id: Some(tenant),
+                priority: 0,
                 ..new_job("q")
             })
             .await;
@@ -1715,6 +1855,7 @@ mod tests {
         let a1 = f
             .enqueue(NewJob {
                 tenant_id: Some(a),
+                priority: 0,
                 ..new_job("q")
             })
             .await;
@@ -1722,12 +1863,14 @@ mod tests {
         let b1 = f
             .enqueue(NewJob {
                 tenant_id: Some(b),
+                priority: 0,
                 ..new_job("other")
             })
             .await;
         let a2 = f
             .enqueue(NewJob {
                 tenant_id: Some(a),
+                priority: 0,
                 ..new_job("other")
             })
             .await;
@@ -1899,6 +2042,55 @@ mod tests {
         );
         f.queue.unregister_worker("a").await.unwrap();
         assert_eq!(f.queue.workers().await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn parked_jobs_keep_their_order_and_leave_no_keys_behind() {
+        let mut f = Fixture::new().await;
+        f.queue = f.queue.clone().with_tenant_concurrency(Some(1));
+        let a = TenantId::new();
+        let tenant_job = |priority| NewJob {
+            priority,
+            ..NewJob::for_tenant(a, "q", "test", json!({}))
+        };
+        let first = f.enqueue(tenant_job(0)).await;
+        let low = f.enqueue(tenant_job(-5)).await;
+        let canceled = f.enqueue(tenant_job(0)).await;
+        assert_eq!(f.claim(&["q"], "w", LEASE).await.unwrap().id, first.id);
+        assert!(f.claim(&["q"], "w", LEASE).await.is_none());
+        let parked = format!("parked:{a}:q");
+        assert_eq!(f.zcard(&parked).await, 2);
+        // A new job of a tenant with parked jobs queues behind them, by priority.
+        let urgent = f.enqueue(tenant_job(50)).await;
+        assert_eq!(f.zcard(&parked).await, 3);
+        f.queue
+            .cancel(JobScope::Tenant(a), canceled.id)
+            .await
+            .unwrap();
+        assert_eq!(f.zcard(&parked).await, 2);
+
+        for next in [urgent.id, low.id] {
+            assert!(f
+                .queue
+                .finish(f.get_started(a).await, "w", json!(null))
+                .await
+                .unwrap());
+            assert_eq!(f.claim(&["q"], "w", LEASE).await.unwrap().id, next);
+        }
+        let members = |key: String| {
+            let f = &f;
+            async move {
+                let n: i64 = redis::cmd("SCARD")
+                    .arg(f.queue.key(&key))
+                    .query_async(&mut f.raw().await)
+                    .await
+                    .unwrap();
+                n
+            }
+        };
+        assert_eq!(f.zcard(&parked).await, 0);
+        assert_eq!(members(format!("parkedq:{a}")).await, 0);
+        assert_eq!(members("parkedt:q".into()).await, 0);
     }
 
     #[tokio::test]

@@ -1,18 +1,21 @@
 //! The job queue's queries (the database queue backend and the outbox),
 //! written once for both backends like `sql.rs`. The claim differs only in
-//! PostgreSQL's `FOR UPDATE SKIP LOCKED`, passed in as `$lock`; SQLite needs
-//! none because its writes go through one connection.
+//! PostgreSQL's `FOR UPDATE SKIP LOCKED`, passed in as `$lock`, and the lock
+//! that serializes its per-tenant recount, `$tenant_lock`; SQLite needs
+//! neither because its writes go through one connection.
 
 pub(crate) const JOB_COLUMNS: &str = "id, tenant_id, queue, kind, payload, priority, status, attempts, max_attempts, \
      timeout_ms, result_ttl_ms, enqueued_at_ms, run_at_ms, started_at_ms, finished_at_ms, lease_expires_ms, \
      worker_id, result, result_expires_ms, last_error, idempotency_key";
 
 /// Implements `JobStore` for `$store` over `$db`; `$lock` is appended to the
-/// claim's row selection. Also defines `insert_job_in` and `insert_outbox_in`,
+/// claim's row selection; `$tenant_lock` (an `Option<&str>` statement) is run
+/// before a claim recounts a tenant's started jobs, `None` where the candidate
+/// query's own count is exact. Also defines `insert_job_in` and `insert_outbox_in`,
 /// visible to the backend module, so other stores (tasks) can write a job in
 /// their own transaction.
 macro_rules! impl_job_store {
-    ($store:ty, $db:ty, $lock:expr) => {
+    ($store:ty, $db:ty, $lock:expr, $tenant_lock:expr) => {
         use $crate::jobs_sql::JOB_COLUMNS;
         use $crate::rows::{JobRow, WorkerRow};
         use $crate::sql::Scope;
@@ -127,29 +130,138 @@ macro_rules! impl_job_store {
             result
         }
 
+        /// Claims the best due job of `queue` whose tenant has fewer than
+        /// `tenant_limit` jobs started under an unexpired lease (fair share;
+        /// jobs without a tenant are never limited).
         async fn claim_in(
             tx: &mut sqlx::Transaction<'static, $db>,
             queue: &str,
             worker: &str,
             now_ms: i64,
             lease_ms: i64,
+            tenant_limit: Option<u32>,
         ) -> StoreResult<Option<Job>> {
-            let row = sqlx::query_as::<_, JobRow>(&format!(
-                "UPDATE jobs SET status = 'started', attempts = attempts + 1, worker_id = $2,
-                     started_at_ms = $3, lease_expires_ms = $4
-                 WHERE id = (SELECT id FROM jobs
-                             WHERE queue = $1 AND status IN ('queued', 'scheduled') AND run_at_ms <= $3
-                             ORDER BY priority DESC, run_at_ms, id LIMIT 1 {})
-                 RETURNING {JOB_COLUMNS}",
+            let limit = tenant_limit.map(i64::from);
+            match ($tenant_lock, limit) {
+                (Some(lock), Some(limit)) => {
+                    claim_fairly(tx, lock, queue, worker, now_ms, lease_ms, limit).await
+                }
+                // Nothing to recount (no limit, or writes serialized so the
+                // candidate query's count is exact): one statement.
+                _ => {
+                    let row = sqlx::query_as::<_, JobRow>(&format!(
+                        "UPDATE jobs SET status = 'started', attempts = attempts + 1, worker_id = $4,
+                             started_at_ms = $2, lease_expires_ms = $5
+                         WHERE id = ({})
+                         RETURNING {JOB_COLUMNS}",
+                        candidate_sql("id", 6, 0)
+                    ))
+                    .bind(queue)
+                    .bind(now_ms)
+                    .bind(limit)
+                    .bind(worker)
+                    .bind(now_ms + lease_ms)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    row.map(JobRow::into_domain).transpose()
+                }
+            }
+        }
+
+        /// The best due job of `queue` (`$1`) at `$2` whose tenant has fewer
+        /// than `$3` jobs started under an unexpired lease (any tenant when
+        /// `$3` is NULL), passing over the `skipped` tenants bound from
+        /// `$first_skip` on: its `columns`, locked where `$lock` says so.
+        fn candidate_sql(columns: &str, first_skip: usize, skipped: usize) -> String {
+            let skip = if skipped == 0 {
+                String::new()
+            } else {
+                let params: Vec<String> =
+                    (first_skip..first_skip + skipped).map(|i| format!("${i}")).collect();
+                format!("AND (tenant_id IS NULL OR tenant_id NOT IN ({}))", params.join(", "))
+            };
+            format!(
+                "SELECT {columns} FROM jobs
+                 WHERE queue = $1 AND status IN ('queued', 'scheduled') AND run_at_ms <= $2
+                   AND (tenant_id IS NULL OR $3 IS NULL OR tenant_id NOT IN (
+                       SELECT tenant_id FROM jobs
+                       WHERE status = 'started' AND lease_expires_ms >= $2 AND tenant_id IS NOT NULL
+                       GROUP BY tenant_id HAVING count(*) >= $3))
+                   {skip}
+                 ORDER BY priority DESC, run_at_ms, id LIMIT 1 {}",
                 $lock
-            ))
-            .bind(queue)
-            .bind(worker)
+            )
+        }
+
+        /// The claim where concurrent transactions could each see a tenant
+        /// one below its limit: the candidate's tenant is recounted under
+        /// `lock` before the job is taken.
+        async fn claim_fairly(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            lock: &str,
+            queue: &str,
+            worker: &str,
+            now_ms: i64,
+            lease_ms: i64,
+            limit: i64,
+        ) -> StoreResult<Option<Job>> {
+            // Tenants that reached the limit between the candidate query and
+            // the recount (another claim committed); passed over from then on.
+            let mut full: Vec<uuid::Uuid> = Vec::new();
+            loop {
+                let sql = candidate_sql("id, tenant_id", 4, full.len());
+                let mut query = sqlx::query_as(&sql).bind(queue).bind(now_ms).bind(limit);
+                for tenant in &full {
+                    query = query.bind(*tenant);
+                }
+                let candidate: Option<(uuid::Uuid, Option<uuid::Uuid>)> =
+                    query.fetch_optional(&mut **tx).await?;
+                let Some((id, tenant)) = candidate else {
+                    return Ok(None);
+                };
+                if let Some(tenant) = tenant {
+                    if !tenant_has_room(tx, lock, tenant, now_ms, limit).await? {
+                        full.push(tenant);
+                        continue;
+                    }
+                }
+                let row = sqlx::query_as::<_, JobRow>(&format!(
+                    "UPDATE jobs SET status = 'started', attempts = attempts + 1, worker_id = $2,
+                         started_at_ms = $3, lease_expires_ms = $4
+                     WHERE id = $1
+                     RETURNING {JOB_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(worker)
+                .bind(now_ms)
+                .bind(now_ms + lease_ms)
+                .fetch_one(&mut **tx)
+                .await?;
+                return row.into_domain().map(Some);
+            }
+        }
+
+        /// Whether `tenant` has fewer than `limit` jobs started under an
+        /// unexpired lease, counted under `lock` so that concurrent claims
+        /// cannot together take it past the limit. The lock is held until the
+        /// transaction ends, after this claim is committed.
+        async fn tenant_has_room(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            lock: &str,
+            tenant: uuid::Uuid,
+            now_ms: i64,
+            limit: i64,
+        ) -> StoreResult<bool> {
+            sqlx::query(lock).execute(&mut **tx).await?;
+            let started: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM jobs
+                 WHERE tenant_id = $1 AND status = 'started' AND lease_expires_ms >= $2",
+            )
+            .bind(tenant)
             .bind(now_ms)
-            .bind(now_ms + lease_ms)
-            .fetch_optional(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
-            row.map(JobRow::into_domain).transpose()
+            Ok(started < limit)
         }
 
         async fn finish_in(
@@ -197,13 +309,14 @@ macro_rules! impl_job_store {
                 worker: &str,
                 now_ms: i64,
                 lease_ms: i64,
+                tenant_limit: Option<u32>,
             ) -> StoreResult<Option<Job>> {
                 // Relaxed: a claim lost in a crash puts the job back in its
                 // queue, which at-least-once delivery allows.
                 let mut tx = self
                     .begin(Scope::jobs(JobScope::System).writing().relaxed())
                     .await?;
-                let job = claim_in(&mut tx, queue, worker, now_ms, lease_ms).await?;
+                let job = claim_in(&mut tx, queue, worker, now_ms, lease_ms, tenant_limit).await?;
                 tx.commit().await?;
                 Ok(job)
             }
@@ -216,6 +329,7 @@ macro_rules! impl_job_store {
                 queues: &[String],
                 now_ms: i64,
                 lease_ms: i64,
+                tenant_limit: Option<u32>,
             ) -> StoreResult<(bool, Option<Job>)> {
                 let mut tx = self
                     .begin(Scope::jobs(JobScope::System).writing().relaxed())
@@ -223,7 +337,7 @@ macro_rules! impl_job_store {
                 let finished = finish_in(&mut tx, id, worker, result, now_ms).await?;
                 let mut next = None;
                 for queue in queues {
-                    next = claim_in(&mut tx, queue, worker, now_ms, lease_ms).await?;
+                    next = claim_in(&mut tx, queue, worker, now_ms, lease_ms, tenant_limit).await?;
                     if next.is_some() {
                         break;
                     }

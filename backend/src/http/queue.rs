@@ -1,8 +1,11 @@
 //! Queue administration for owners and admins: their tenant's jobs, counts,
 //! retry and cancel, and the workers serving the queue.
 
+use std::collections::HashSet;
+
 use axum::extract::State;
 use axum::http::StatusCode;
+use futures::{StreamExt, TryStreamExt};
 use morningai_core::{
     now_ms, Job, JobId, JobStatus, NewJob, QueueCount, Role, TenantCtx, WorkerInfo,
 };
@@ -30,8 +33,11 @@ fn admin(auth: &Auth) -> ApiResult<(&TenantCtx, JobScope)> {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkerView {
+    /// `current_jobs` lists only your tenant's jobs.
     #[serde(flatten)]
     worker: WorkerInfo,
+    /// Jobs it is running now, every tenant's (only yours are listed).
+    running_jobs: usize,
     /// No heartbeat for longer than a lease: the worker is probably gone.
     stale: bool,
 }
@@ -57,9 +63,34 @@ async fn worker_views(state: &AppState) -> ApiResult<Vec<WorkerView>> {
         .into_iter()
         .map(|worker| WorkerView {
             stale: now - worker.last_heartbeat_ms > lease_ms,
+            running_jobs: worker.current_jobs.len(),
             worker,
         })
         .collect())
+}
+
+/// Keeps in each worker's `current_jobs` only the jobs `scope` may see:
+/// another tenant's job ids would tell who is busy with what, and when.
+async fn redact_current_jobs(
+    state: &AppState,
+    scope: JobScope,
+    views: &mut [WorkerView],
+) -> ApiResult<()> {
+    let ids: HashSet<JobId> = views
+        .iter()
+        .flat_map(|v| v.worker.current_jobs.iter().copied())
+        .collect();
+    let backend = state.queue.backend();
+    let visible: HashSet<JobId> = futures::stream::iter(ids)
+        .map(|id| async move { Ok::<_, ApiError>(backend.job(scope, id).await?.map(|_| id)) })
+        .buffer_unordered(8)
+        .try_filter_map(|id| async move { Ok(id) })
+        .try_collect()
+        .await?;
+    for view in views {
+        view.worker.current_jobs.retain(|id| visible.contains(id));
+    }
+    Ok(())
 }
 
 /// Job counts per queue and status (your tenant's jobs), and the workers.
@@ -79,14 +110,17 @@ async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Queu
     }))
 }
 
-/// The workers registered by their heartbeats.
+/// The workers registered by their heartbeats, with the jobs of your tenant
+/// each is running.
 #[utoipa::path(get, path = "/api/queue/workers", tag = "queue",
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = Vec<WorkerView>), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn workers(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<WorkerView>>> {
-    admin(&auth)?;
-    Ok(Json(worker_views(&state).await?))
+    let (_, scope) = admin(&auth)?;
+    let mut views = worker_views(&state).await?;
+    redact_current_jobs(&state, scope, &mut views).await?;
+    Ok(Json(views))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -133,23 +167,35 @@ async fn list_jobs(
     ))
 }
 
+/// Every field is bounded (`morningai_core::job::limits`); a value out of
+/// bounds is refused (422), never clamped.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnqueueRequest {
     /// One of the built-in kinds: system.noop, system.echo, system.sleep, system.fail.
     kind: String,
+    /// At most 64 KiB of JSON.
     #[serde(default)]
     #[schema(value_type = Object)]
     payload: serde_json::Value,
-    /// Default `default`.
+    /// One of the queues the workers take jobs from (`MORNINGAI_QUEUES`);
+    /// default `default`.
     queue: Option<String>,
+    /// -100 to 100 (higher runs first), default 0. Tenant jobs never
+    /// outrank the system's.
     priority: Option<i32>,
-    /// Run no sooner than this many milliseconds from now.
+    /// Run no sooner than this many milliseconds from now; at most 7 days.
     delay_ms: Option<u32>,
+    /// 1 to 10, default 3.
     max_attempts: Option<i32>,
+    /// 1,000 to 3,600,000 (an hour), default 300,000.
     timeout_ms: Option<u32>,
+    /// 1 to 100 bytes.
     idempotency_key: Option<String>,
 }
+
+/// Longest idempotency key a client may send (it is stored with the tenant's id in front).
+const IDEMPOTENCY_KEY_MAX: usize = 100;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EnqueueResponse {
@@ -172,26 +218,7 @@ async fn enqueue(
     Json(req): Json<EnqueueRequest>,
 ) -> ApiResult<(StatusCode, Json<EnqueueResponse>)> {
     let (ctx, _) = admin(&auth)?;
-    if !crate::jobs::API_KINDS.contains(&req.kind.as_str()) {
-        return Err(ApiError::validation(
-            "kind",
-            format!("must be one of {}", crate::jobs::API_KINDS.join(", ")),
-        ));
-    }
-    let mut job = NewJob::new(
-        req.queue.unwrap_or_else(|| "default".into()),
-        req.kind,
-        req.payload,
-    );
-    job.tenant_id = Some(ctx.tenant_id);
-    job.priority = req.priority.unwrap_or(0);
-    job.run_at_ms = req.delay_ms.map(|d| now_ms() + i64::from(d));
-    job.max_attempts = req.max_attempts.unwrap_or(job.max_attempts);
-    job.timeout_ms = req.timeout_ms.map_or(job.timeout_ms, i64::from);
-    // Keys are per tenant: one tenant's key never names another's job.
-    job.idempotency_key = req
-        .idempotency_key
-        .map(|k| format!("{}:{k}", ctx.tenant_id));
+    let job = tenant_job(&state, ctx, req)?;
     let response = match state.queue.enqueue(job).await? {
         Accepted::Queued(e) => EnqueueResponse {
             created: e.created,
@@ -205,6 +232,55 @@ async fn enqueue(
         },
     };
     Ok((StatusCode::ACCEPTED, Json(response)))
+}
+
+/// The job a request asks for, checked against the bounds of tenant jobs.
+fn tenant_job(state: &AppState, ctx: &TenantCtx, req: EnqueueRequest) -> ApiResult<NewJob> {
+    if !crate::jobs::API_KINDS.contains(&req.kind.as_str()) {
+        return Err(ApiError::validation(
+            "kind",
+            format!("must be one of {}", crate::jobs::API_KINDS.join(", ")),
+        ));
+    }
+    // Only queues the workers serve: a job anywhere else would wait forever.
+    let queues = &state.config.queue.queues;
+    let queue = req.queue.unwrap_or_else(|| "default".into());
+    if !queues.contains(&queue) {
+        return Err(ApiError::validation(
+            "queue",
+            format!("must be one of {}", queues.join(", ")),
+        ));
+    }
+    if req
+        .idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > IDEMPOTENCY_KEY_MAX)
+    {
+        return Err(ApiError::validation(
+            "idempotency_key",
+            format!("must be 1 to {IDEMPOTENCY_KEY_MAX} bytes"),
+        ));
+    }
+    let now = now_ms();
+    let mut job = NewJob::for_tenant(ctx.tenant_id, queue, req.kind, req.payload);
+    job.priority = req.priority.unwrap_or(job.priority);
+    job.run_at_ms = req.delay_ms.map(|d| now + i64::from(d));
+    job.max_attempts = req.max_attempts.unwrap_or(job.max_attempts);
+    job.timeout_ms = req.timeout_ms.map_or(job.timeout_ms, i64::from);
+    // Keys are per tenant: one tenant's key never names another's job.
+    job.idempotency_key = req
+        .idempotency_key
+        .map(|k| format!("{}:{k}", ctx.tenant_id));
+    job.validate(now).map_err(|e| {
+        // Named as in the request.
+        let field = if e.field == "run_at_ms" {
+            "delay_ms"
+        } else {
+            e.field
+        };
+        ApiError::validation(field, e.message)
+    })?;
+    Ok(job)
 }
 
 /// One of your tenant's jobs.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use morningai_queue::{
     builtin, DatabaseQueue, JobId, JobScope, JobStatus, NewJob, QueueBackend, RedisQueue,
+    WorkerInfo,
 };
 use morningai_store::testing::TempPostgres;
 use reqwest::StatusCode;
@@ -15,7 +16,11 @@ use serde_json::json;
 
 use crate::support::{assert_error, both_backends, TempDir, TestApp};
 
-both_backends!(admins_manage_their_tenants_jobs_over_http);
+both_backends!(
+    admins_manage_their_tenants_jobs_over_http,
+    tenant_jobs_out_of_bounds_are_refused,
+    workers_show_only_your_tenants_jobs,
+);
 
 async fn admins_manage_their_tenants_jobs_over_http(app: TestApp) {
     let owner = app.signup("ops@example.com", "Ops").await;
@@ -130,6 +135,140 @@ async fn admins_manage_their_tenants_jobs_over_http(app: TestApp) {
     assert_eq!(total, 1, "only this tenant's jobs are counted: {stats}");
     let (_, log) = app.get("/api/audit", t).await;
     assert!(log.to_string().contains("job.cancel") && log.to_string().contains("job.retry"));
+}
+
+/// Every field a tenant sets is bounded: out of bounds is a 422 naming the
+/// field, and nothing is stored; the bounds themselves are accepted.
+async fn tenant_jobs_out_of_bounds_are_refused(app: TestApp) {
+    let owner = app.signup("ops@example.com", "Ops").await;
+    let t = Some(owner.token.as_str());
+    let echo = builtin::ECHO;
+    for (field, body) in [
+        ("priority", json!({ "kind": echo, "priority": 101 })),
+        ("priority", json!({ "kind": echo, "priority": i32::MAX })),
+        ("priority", json!({ "kind": echo, "priority": -101 })),
+        (
+            "timeout_ms",
+            json!({ "kind": echo, "timeout_ms": 14 * 24 * 3_600_000 }),
+        ),
+        ("timeout_ms", json!({ "kind": echo, "timeout_ms": 0 })),
+        (
+            "max_attempts",
+            json!({ "kind": echo, "max_attempts": 1000 }),
+        ),
+        ("max_attempts", json!({ "kind": echo, "max_attempts": 0 })),
+        ("queue", json!({ "kind": echo, "queue": "slow" })),
+        ("queue", json!({ "kind": echo, "queue": "" })),
+        (
+            "delay_ms",
+            json!({ "kind": echo, "delay_ms": 30u32 * 24 * 3_600_000 }),
+        ),
+        (
+            "payload",
+            json!({ "kind": echo, "payload": { "s": "x".repeat(70_000) } }),
+        ),
+        (
+            "idempotency_key",
+            json!({ "kind": echo, "idempotency_key": "k".repeat(101) }),
+        ),
+        ("kind", json!({ "kind": "task.run" })),
+    ] {
+        let (status, body) = app.post("/api/queue/jobs", t, body).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("{field}: ")),
+            "{field}: {body}"
+        );
+    }
+    let (_, jobs) = app.get("/api/queue/jobs", t).await;
+    assert_eq!(jobs.as_array().unwrap().len(), 0, "nothing stored: {jobs}");
+
+    let edge = json!({
+        "kind": echo,
+        "queue": "default",
+        "priority": 100,
+        "timeout_ms": 3_600_000,
+        "max_attempts": 10,
+        "delay_ms": 7 * 24 * 3_600_000 - 60_000,
+        "idempotency_key": "k".repeat(100),
+    });
+    let (status, body) = app.post("/api/queue/jobs", t, edge).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(
+        (&body["job"]["priority"], &body["job"]["status"]),
+        (&json!(100), &json!("scheduled"))
+    );
+    let low = json!({ "kind": echo, "priority": -100 });
+    let (status, body) = app.post("/api/queue/jobs", t, low).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+/// A worker's current jobs name only the caller's tenant's; the others are
+/// only counted.
+async fn workers_show_only_your_tenants_jobs(app: TestApp) {
+    let a = app.signup("a@example.com", "A").await;
+    let b = app.signup("b@example.com", "B").await;
+    let mut ids = Vec::new();
+    for session in [&a, &b] {
+        let (status, body) = app
+            .post(
+                "/api/queue/jobs",
+                Some(&session.token),
+                json!({ "kind": builtin::NOOP }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        ids.push(serde_json::from_value::<JobId>(body["job"]["id"].clone()).unwrap());
+    }
+    let (job_a, job_b) = (ids[0], ids[1]);
+    let now = morningai_core::now_ms();
+    let system = JobId::new();
+    app.state
+        .queue
+        .backend()
+        .register_worker(&WorkerInfo {
+            id: "host-1-abc".into(),
+            host: "host".into(),
+            pid: 1,
+            queues: vec!["default".into()],
+            started_at_ms: now,
+            last_heartbeat_ms: now,
+            current_jobs: vec![job_a, job_b, system],
+        })
+        .await
+        .unwrap();
+    for (session, mine, theirs) in [(&a, job_a, job_b), (&b, job_b, job_a)] {
+        let (status, workers) = app.get("/api/queue/workers", Some(&session.token)).await;
+        assert_eq!(status, StatusCode::OK, "{workers}");
+        let worker = &workers[0];
+        assert_eq!(worker["current_jobs"], json!([mine]), "{workers}");
+        assert_eq!(worker["running_jobs"], 3);
+        let text = workers.to_string();
+        assert!(!text.contains(&theirs.to_string()) && !text.contains(&system.to_string()));
+    }
+}
+
+/// The default per-tenant limit leaves half the workers to other tenants; 0
+/// lifts it.
+#[test]
+fn tenant_concurrency_defaults_to_half_the_workers() {
+    let mut config =
+        morningai_backend::Config::for_tests("sqlite::memory:", std::env::temp_dir()).queue;
+    assert_eq!((config.workers, config.tenant_limit()), (2, Some(1)));
+    config.workers = 9;
+    assert_eq!(config.tenant_limit(), Some(4));
+    config.workers = 0;
+    assert_eq!(config.tenant_limit(), Some(1));
+    config.tenant_concurrency = Some(3);
+    assert_eq!(config.tenant_limit(), Some(3));
+    config.tenant_concurrency = Some(0);
+    assert_eq!(config.tenant_limit(), None);
 }
 
 /// A `morningai` process that is killed if the test ends first.

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use morningai_core::now_ms;
-use morningai_queue::{JobId, JobScope, JobStatus, NewJob, QueueError};
+use morningai_core::job::limits::{self, SYSTEM_PRIORITY};
+use morningai_core::{now_ms, TenantId};
+use morningai_queue::{Job, JobId, JobScope, JobStatus, NewJob, QueueError};
 use serde_json::json;
 
 use crate::support::{all_backends, Fixture};
@@ -22,10 +23,18 @@ all_backends!(
     invalid_jobs_are_refused,
     worker_registry_lists_and_forgets,
     finishing_hands_over_the_next_job,
+    tenant_jobs_out_of_bounds_are_refused,
+    a_tenant_at_its_limit_leaves_the_workers_to_others,
+    concurrent_claims_never_take_a_tenant_past_its_limit,
+    a_tenant_under_its_limit_always_gets_its_jobs_back,
 );
 
 fn job(queue: &str) -> NewJob {
     NewJob::new(queue, "test.kind", json!({ "n": 1 }))
+}
+
+fn tenant_job(tenant: TenantId, queue: &str) -> NewJob {
+    NewJob::for_tenant(tenant, queue, "test.kind", json!({ "n": 1 }))
 }
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -52,7 +61,7 @@ async fn claims_by_priority_then_age_and_queue_order(f: Fixture) {
 
     // Queues are tried in the order given, whatever the priorities.
     let mut low = job("low");
-    low.priority = 100;
+    low.priority = SYSTEM_PRIORITY + 100;
     let low = q.enqueue(low).await.unwrap().job.id;
     let high = q.enqueue(job("high")).await.unwrap().job.id;
     let queues = ["high".to_string(), "low".to_string()];
@@ -329,12 +338,8 @@ async fn released_jobs_go_back_without_using_an_attempt(f: Fixture) {
 async fn tenants_see_and_touch_only_their_jobs(f: Fixture) {
     let a = f.tenant("a").await;
     let b = f.tenant("b").await;
-    let mut ja = job("t");
-    ja.tenant_id = Some(a);
-    let ja = f.queue.enqueue(ja).await.unwrap().job.id;
-    let mut jb = job("t");
-    jb.tenant_id = Some(b);
-    let jb = f.queue.enqueue(jb).await.unwrap().job.id;
+    let ja = f.queue.enqueue(tenant_job(a, "t")).await.unwrap().job.id;
+    let jb = f.queue.enqueue(tenant_job(b, "t")).await.unwrap().job.id;
     let system = f.queue.enqueue(job("t")).await.unwrap().job.id;
 
     let seen: Vec<JobId> = f
@@ -523,7 +528,7 @@ async fn finishing_hands_over_the_next_job(f: Fixture) {
     let claimed = q.claim(&queues, "w1", LEASE).await.unwrap().unwrap();
     assert_eq!(claimed.id, first);
     let mut urgent = job("low");
-    urgent.priority = 5;
+    urgent.priority = SYSTEM_PRIORITY + 5;
     let urgent = q.enqueue(urgent).await.unwrap().job.id;
     let _later = q.enqueue(job("low")).await.unwrap().job.id;
     let high = q.enqueue(job("high")).await.unwrap().job.id;
@@ -566,4 +571,202 @@ async fn finishing_hands_over_the_next_job(f: Fixture) {
         .await
         .unwrap();
     assert!(finished && next.is_none());
+}
+
+/// Each bound of a tenant's job (`morningai_core::job::limits`), in every
+/// backend: refused, nothing stored. A system job may go beyond them.
+async fn tenant_jobs_out_of_bounds_are_refused(f: Fixture) {
+    let t = f.tenant("t").await;
+    let cases: [(&str, NewJob); 7] = [
+        (
+            "priority",
+            NewJob {
+                priority: limits::TENANT_PRIORITY.end() + 1,
+                ..tenant_job(t, "x")
+            },
+        ),
+        (
+            "priority",
+            NewJob {
+                priority: i32::MAX,
+                ..tenant_job(t, "x")
+            },
+        ),
+        (
+            "timeout_ms",
+            NewJob {
+                timeout_ms: 14 * 24 * 3_600_000,
+                ..tenant_job(t, "x")
+            },
+        ),
+        (
+            "max_attempts",
+            NewJob {
+                max_attempts: 1000,
+                ..tenant_job(t, "x")
+            },
+        ),
+        (
+            "queue",
+            NewJob {
+                queue: "Not A Queue".into(),
+                ..tenant_job(t, "x")
+            },
+        ),
+        (
+            "run_at_ms",
+            NewJob {
+                run_at_ms: Some(now_ms() + 8 * 24 * 3_600_000),
+                ..tenant_job(t, "x")
+            },
+        ),
+        (
+            "payload",
+            NewJob {
+                payload: json!({ "s": "x".repeat(limits::TENANT_MAX_PAYLOAD_BYTES) }),
+                ..tenant_job(t, "x")
+            },
+        ),
+    ];
+    for (field, bad) in cases {
+        match f.queue.enqueue(bad).await {
+            Err(QueueError::Invalid(m)) => assert!(m.starts_with(&format!("{field}: ")), "{m}"),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(
+        f.queue.counts(JobScope::System).await.unwrap().is_empty(),
+        "nothing was stored"
+    );
+    let top = NewJob {
+        priority: *limits::TENANT_PRIORITY.end(),
+        ..tenant_job(t, "x")
+    };
+    assert_eq!(f.queue.enqueue(top).await.unwrap().job.priority, 100);
+    let system = NewJob {
+        max_attempts: 1000,
+        ..job("x")
+    };
+    assert_eq!(
+        f.queue.enqueue(system).await.unwrap().job.priority,
+        SYSTEM_PRIORITY
+    );
+}
+
+async fn claim_one(f: &Fixture, queue: &str, lease: Duration) -> Option<Job> {
+    f.queue
+        .claim(&[queue.to_string()], "w", lease)
+        .await
+        .unwrap()
+}
+
+/// Fair share: tenant A's backlog at the top of the tenant band cannot keep
+/// tenant B's job (at the bottom) from a worker once A has its limit running;
+/// A gets a worker again as soon as one of its jobs ends (finished, failed).
+async fn a_tenant_at_its_limit_leaves_the_workers_to_others(f: Fixture) {
+    let f = f.with_tenant_concurrency(2).await;
+    let (a, b) = (f.tenant("a").await, f.tenant("b").await);
+    let q = &f.queue;
+    let mut a_jobs = Vec::new();
+    for _ in 0..6 {
+        let j = NewJob {
+            priority: 100,
+            ..tenant_job(a, "fair")
+        };
+        a_jobs.push(q.enqueue(j).await.unwrap().job.id);
+    }
+    let b_job = NewJob {
+        priority: -100,
+        ..tenant_job(b, "fair")
+    };
+    let b_job = q.enqueue(b_job).await.unwrap().job.id;
+
+    let tenant_of = |j: Option<Job>| j.expect("a job").tenant_id;
+    assert_eq!(tenant_of(claim_one(&f, "fair", LEASE).await), Some(a));
+    let second = claim_one(&f, "fair", LEASE).await.unwrap();
+    assert_eq!(second.tenant_id, Some(a));
+    let third = claim_one(&f, "fair", LEASE).await.unwrap();
+    assert_eq!(third.id, b_job, "A is at its limit: B's job is next");
+    assert!(
+        claim_one(&f, "fair", LEASE).await.is_none(),
+        "only A's jobs are left"
+    );
+    // System jobs are not limited, and still come first.
+    let system = q.enqueue(job("fair")).await.unwrap().job.id;
+    assert_eq!(claim_one(&f, "fair", LEASE).await.unwrap().id, system);
+
+    // One of A's jobs ends: A is claimable again, once.
+    assert!(q.finish(second.id, "w", json!(null)).await.unwrap());
+    assert_eq!(tenant_of(claim_one(&f, "fair", LEASE).await), Some(a));
+    assert!(claim_one(&f, "fair", LEASE).await.is_none());
+    // Finishing one hands over A's next in the same call…
+    let running: Vec<Job> = q
+        .jobs(JobScope::Tenant(a), Some(JobStatus::Started), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(running.len(), 2);
+    let (finished, next) = q
+        .finish_and_claim(running[0].id, "w", json!(null), &["fair".into()], LEASE)
+        .await
+        .unwrap();
+    assert!(finished);
+    assert_eq!(tenant_of(next), Some(a));
+    // …and a failed attempt frees a slot too.
+    assert!(q.fail(running[1].id, "w", "boom", None).await.unwrap());
+    assert_eq!(tenant_of(claim_one(&f, "fair", LEASE).await), Some(a));
+    assert!(claim_one(&f, "fair", LEASE).await.is_none());
+    let queued = q
+        .jobs(JobScope::Tenant(a), Some(JobStatus::Queued), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1, "A's last job waits its turn");
+}
+
+/// Claims racing on many workers take a tenant to its limit, not past it.
+async fn concurrent_claims_never_take_a_tenant_past_its_limit(f: Fixture) {
+    let f = f.with_tenant_concurrency(3).await;
+    let a = f.tenant("a").await;
+    for _ in 0..12 {
+        f.queue.enqueue(tenant_job(a, "race")).await.unwrap();
+    }
+    let claims: Vec<_> = (0..8)
+        .map(|i| {
+            let q = f.queue.clone();
+            tokio::spawn(async move {
+                q.claim(&["race".into()], &format!("w{i}"), LEASE)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut claimed = 0;
+    for c in claims {
+        claimed += usize::from(c.await.unwrap().is_some());
+    }
+    assert_eq!(claimed, 3);
+}
+
+/// A tenant's waiting jobs are never stranded: canceling one of them, or a
+/// lease that expires before housekeeping runs, still lets the next one run.
+async fn a_tenant_under_its_limit_always_gets_its_jobs_back(f: Fixture) {
+    let f = f.with_tenant_concurrency(1).await;
+    let a = f.tenant("a").await;
+    let q = &f.queue;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(q.enqueue(tenant_job(a, "back")).await.unwrap().job.id);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(claim_one(&f, "back", LEASE).await.unwrap().id, ids[0]);
+    assert!(claim_one(&f, "back", LEASE).await.is_none());
+    assert!(q.finish(ids[0], "w", json!(null)).await.unwrap());
+    // The job that would run next is canceled: the one after it runs.
+    q.cancel(JobScope::Tenant(a), ids[1]).await.unwrap();
+    let short = Duration::from_millis(50);
+    assert_eq!(claim_one(&f, "back", short).await.unwrap().id, ids[2]);
+    assert!(claim_one(&f, "back", LEASE).await.is_none());
+    // Its lease expires (its worker died): the slot is free, housekeeping or not.
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(claim_one(&f, "back", LEASE).await.unwrap().id, ids[3]);
+    assert!(claim_one(&f, "back", LEASE).await.is_none());
 }

@@ -122,6 +122,23 @@ impl Fixture {
         }
     }
 
+    /// The same queue (same jobs) with a per-tenant limit on started jobs.
+    pub async fn with_tenant_concurrency(mut self, limit: u32) -> Self {
+        self.queue = match (&self.store, &self._guard) {
+            (Some(store), _) => {
+                Arc::new(DatabaseQueue::new(store.clone()).with_tenant_concurrency(Some(limit)))
+            }
+            (None, Guard::Redis(keys)) => Arc::new(
+                RedisQueue::connect(&redis_url(), &keys.prefix)
+                    .await
+                    .unwrap()
+                    .with_tenant_concurrency(Some(limit)),
+            ),
+            (None, _) => unreachable!("database fixtures have a store"),
+        };
+        self
+    }
+
     /// A tenant the backend accepts jobs for (a real one where jobs reference tenants).
     pub async fn tenant(&self, name: &str) -> TenantId {
         match &self.store {

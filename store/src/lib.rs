@@ -4,9 +4,11 @@
 //!
 //! All SQL of the project lives in this crate. It depends only on `core`.
 
+mod credentials_sql;
 mod documents_sql;
 mod error;
 mod faqs_sql;
+pub mod feed;
 mod jobs_sql;
 mod open;
 mod postgres;

@@ -282,7 +282,9 @@ macro_rules! impl_store {
             }
 
             async fn delete_user(&self, id: UserId) -> StoreResult<()> {
-                let mut tx = self.begin(Scope::write()).await?;
+                // Only the user itself may delete its account (RLS on PostgreSQL).
+                let scope = Scope { user: Some(id), ..Scope::write() };
+                let mut tx = self.begin(scope).await?;
                 let done = sqlx::query("DELETE FROM users WHERE id = $1")
                     .bind(id.0)
                     .execute(&mut *tx)

@@ -29,7 +29,7 @@ pub(crate) const APPROVAL_FROM: &str =
 /// instantiated: their `audit_in`, `insert_job_in` and `insert_outbox_in`
 /// write in this store's transactions.
 macro_rules! impl_task_store {
-    ($store:ty, $db:ty, $queries:ident, $jobs:ident) => {
+    ($store:ty, $db:ty, $queries:ident, $jobs:ident, $notify:expr) => {
         use super::$jobs::{insert_job_in, insert_outbox_in};
         use super::$queries::audit_in;
         use $crate::rows::{
@@ -121,6 +121,14 @@ macro_rules! impl_task_store {
                     data: data.clone(),
                     created_at,
                 });
+            }
+            // Delivered to every process's listener when `tx` commits.
+            let notify: Option<&str> = $notify;
+            if let Some(sql) = notify {
+                sqlx::query(sql)
+                    .bind(task.0.to_string())
+                    .execute(&mut **tx)
+                    .await?;
             }
             Ok(stored)
         }
@@ -244,6 +252,10 @@ macro_rules! impl_task_store {
 
         #[async_trait]
         impl TaskStore for $store {
+            fn task_event_feed(&self) -> tokio::sync::broadcast::Receiver<TaskId> {
+                self.subscribe_task_events()
+            }
+
             async fn create_task(
                 &self,
                 ctx: &TenantCtx,

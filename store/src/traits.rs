@@ -7,15 +7,15 @@
 use async_trait::async_trait;
 use morningai_core::{
     ApiKey, ApiKeyId, Approval, ApprovalStatus, AuditEntry, Budget, BudgetPatch, Checkpoint,
-    CheckpointId, Document, DocumentId, DocumentVersion, DocumentVersionInfo, Email, Faq,
-    FaqAnalytics, FaqCategory, FaqCategoryId, FaqCategoryPatch, FaqChanges, FaqFeedback, FaqFilter,
-    FaqId, FaqImportItem, FaqPatch, FaqQueryId, FaqQueryLog, FaqSuggestion, FaqSuggestionId,
-    FaqVersion, HelpCentre, HelpCentreSettings, ImportOutcome, Job, JobId, JobStatus, Member,
-    Membership, ModelCall, NewDocumentVersion, NewFaq, NewFaqCategory, NewFaqFeedback, NewFaqQuery,
-    NewFaqSuggestion, NewJob, NewRepository, NewTask, Publication, QueueCount, Repository,
-    RepositoryId, RepositoryIndexed, Role, Session, SessionId, Spent, SuggestionStatus, Task,
-    TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId, UsageReport, User, UserId,
-    WorkerInfo,
+    CheckpointId, Credential, CredentialId, CredentialKind, Document, DocumentId, DocumentVersion,
+    DocumentVersionInfo, Email, Faq, FaqAnalytics, FaqCategory, FaqCategoryId, FaqCategoryPatch,
+    FaqChanges, FaqFeedback, FaqFilter, FaqId, FaqImportItem, FaqPatch, FaqQueryId, FaqQueryLog,
+    FaqSuggestion, FaqSuggestionId, FaqVersion, HelpCentre, HelpCentreSettings, ImportOutcome, Job,
+    JobId, JobStatus, Member, Membership, ModelCall, NewCredential, NewDocumentVersion, NewFaq,
+    NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion, NewJob, NewRepository, NewTask,
+    Publication, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session, SessionId,
+    Spent, SuggestionStatus, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId,
+    UsageReport, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -161,12 +161,16 @@ pub trait JobStore: Send + Sync {
     async fn enqueue_job(&self, job: &NewJob, now_ms: i64) -> StoreResult<(Job, bool)>;
     /// Takes the best due job of `queue` (highest priority, then earliest):
     /// `started`, one more attempt, leased to `worker` until `now + lease`.
+    /// With `tenant_limit`, jobs of a tenant that already has that many jobs
+    /// started under an unexpired lease are passed over (fair share; jobs
+    /// without a tenant are never limited).
     async fn claim_job(
         &self,
         queue: &str,
         worker: &str,
         now_ms: i64,
         lease_ms: i64,
+        tenant_limit: Option<u32>,
     ) -> StoreResult<Option<Job>>;
     /// Jobs whose lease expired (their worker died) go back to `queued`, or to
     /// `failed` when no attempts are left. Returns how many.
@@ -175,6 +179,7 @@ pub trait JobStore: Send + Sync {
     /// [`JobStore::finish_job`], then [`JobStore::claim_job`] on `queues` in
     /// order, in one transaction: a worker's next job costs no extra round
     /// trip. Returns whether the job was finished and the next job.
+    #[allow(clippy::too_many_arguments)] // finish's and claim's, side by side
     async fn finish_and_claim_job(
         &self,
         id: JobId,
@@ -183,6 +188,7 @@ pub trait JobStore: Send + Sync {
         queues: &[String],
         now_ms: i64,
         lease_ms: i64,
+        tenant_limit: Option<u32>,
     ) -> StoreResult<(bool, Option<Job>)>;
     async fn finish_job(
         &self,
@@ -319,6 +325,9 @@ pub trait TaskStore: Send + Sync {
         kind: &str,
         data: serde_json::Value,
     ) -> StoreResult<TaskEvent>;
+    /// The ids of tasks with new events, as they are committed (see
+    /// [`crate::feed`]); a watcher must still look again now and then.
+    fn task_event_feed(&self) -> tokio::sync::broadcast::Receiver<TaskId>;
     /// Events with `seq > after`, in order.
     async fn task_events(
         &self,
@@ -714,6 +723,36 @@ pub trait FaqStore: Send + Sync {
     ) -> StoreResult<FaqSuggestion>;
 }
 
+/// Credentials each tenant stores for its agents (git tokens, SSH keys;
+/// later the chat channels' secrets). The store keeps the sealed bytes it is
+/// given (`morningai_core::SecretBox` seals them, bound to
+/// `NewCredential::aad`) and returns them only through
+/// [`CredentialStore::credential_secret`]; [`Credential`] never holds them.
+/// Changes take a [`TenantCtx`] and are audited (never with the secret).
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// Stores a credential (`InvalidState` when `new` does not validate or
+    /// `sealed` is empty). Several may share a kind and host: the newest wins.
+    async fn create_credential(
+        &self,
+        ctx: &TenantCtx,
+        new: &NewCredential,
+        sealed: &[u8],
+    ) -> StoreResult<Credential>;
+    /// The tenant's credentials by kind and host, newest first within each.
+    async fn credentials(&self, ctx: &TenantCtx) -> StoreResult<Vec<Credential>>;
+    /// `NotFound` unless the credential is the tenant's.
+    async fn delete_credential(&self, ctx: &TenantCtx, id: CredentialId) -> StoreResult<()>;
+    /// The newest credential of `kind` for exactly `host` (lower-cased) with
+    /// its sealed secret, marking it used; for the runs that need it.
+    async fn credential_secret(
+        &self,
+        tenant: TenantId,
+        kind: CredentialKind,
+        host: &str,
+    ) -> StoreResult<Option<(Credential, Vec<u8>)>>;
+}
+
 /// Everything the application needs from persistence.
 pub trait Store:
     HealthStore
@@ -728,6 +767,7 @@ pub trait Store:
     + RepositoryStore
     + DocumentStore
     + FaqStore
+    + CredentialStore
 {
 }
 
@@ -744,5 +784,6 @@ impl<T> Store for T where
         + RepositoryStore
         + DocumentStore
         + FaqStore
+        + CredentialStore
 {
 }

@@ -36,8 +36,9 @@ pub struct Path<T>(pub T);
 /// The session cookie the dashboard uses (HttpOnly, SameSite=Strict).
 pub const SESSION_COOKIE: &str = "morningai_session";
 
-/// The client's address: the TCP peer, or the first X-Forwarded-For hop when
-/// the server is configured to trust its proxy.
+/// The client's address: the TCP peer, or — when the server is configured to
+/// trust its proxy — the last X-Forwarded-For hop, the one that proxy added.
+/// (The first hops are whatever the client wrote.)
 pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -49,7 +50,7 @@ impl FromRequestParts<AppState> for ClientIp {
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|ip| ip.trim().parse().ok());
             if let Some(ip) = forwarded {
                 return Ok(ClientIp(ip));
@@ -158,6 +159,33 @@ async fn from_session_token(state: &AppState, token: &str) -> Result<TenantCtx, 
         role: membership.role,
         principal: Principal::Session(session.id),
     })
+}
+
+/// Whether the credential a long-lived request (an event stream) started with
+/// still holds: the session not revoked or expired, the API key not revoked,
+/// the member still a member.
+pub async fn still_valid(state: &AppState, ctx: &TenantCtx) -> Result<bool, ApiError> {
+    let credential_holds = match ctx.principal {
+        Principal::Session(id) => state
+            .store
+            .session(ctx.tenant_id, id)
+            .await?
+            .is_some_and(|s| {
+                s.revoked_at.is_none() && s.expires_at > time::OffsetDateTime::now_utc()
+            }),
+        Principal::ApiKey(id) => state
+            .store
+            .api_key(ctx, id)
+            .await?
+            .is_some_and(|k| k.revoked_at.is_none()),
+        Principal::System => true,
+    };
+    Ok(credential_holds
+        && state
+            .store
+            .membership(ctx.tenant_id, ctx.user_id)
+            .await?
+            .is_some())
 }
 
 /// A field that may be absent (`None`), `null` (`Some(None)`) or a value.

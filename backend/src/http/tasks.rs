@@ -3,20 +3,21 @@
 //! live over server-sent events.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::Stream;
 use morningai_core::{
     Checkpoint, CheckpointId, Role, Task, TaskEvent, TaskId, TaskStatus, TenantId,
 };
+use morningai_orchestration::submit::RESERVED_KEY_PREFIX;
 use morningai_orchestration::{SubmitError, TaskRequest};
 use morningai_store::TaskFilter;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::event_stream::{self, StreamSlot};
 use super::extract::{Auth, Json, Path, Query};
 use super::{ApiError, ApiResult, AppState, ErrorBody};
 
@@ -68,6 +69,7 @@ impl From<SubmitError> for ApiError {
             ),
             SubmitError::InvalidInput(m) => ApiError::validation("input", m),
             SubmitError::Forbidden(m) => ApiError::Forbidden(m),
+            e @ SubmitError::KeyReused => ApiError::validation("idempotency_key", e),
             SubmitError::Store(e) => e.into(),
         }
     }
@@ -131,6 +133,16 @@ async fn create_task(
         return Err(ApiError::validation(
             "idempotency_key",
             "must be 1 to 200 characters",
+        ));
+    }
+    if req
+        .idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.starts_with(RESERVED_KEY_PREFIX))
+    {
+        return Err(ApiError::validation(
+            "idempotency_key",
+            format!("keys starting with `{RESERVED_KEY_PREFIX}` are the server's own"),
         ));
     }
     let request = TaskRequest {
@@ -346,11 +358,14 @@ pub struct EventsQuery {
 
 /// The task's events, live (server-sent events). Each event's `id` is its
 /// sequence number: reconnect with `Last-Event-ID` to continue with no gap or
-/// duplicate. The stream ends after the task's final event.
+/// duplicate. The stream ends after the task's final event, after 30 minutes
+/// (reconnect), or when the session or key is revoked; at most 16 streams
+/// per user and 256 per tenant are open at once (429 beyond).
 #[utoipa::path(get, path = "/api/tasks/{id}/events", tag = "tasks", params(("id" = TaskId, Path, description = "the task's id"), EventsQuery),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, description = "text/event-stream of TaskEvent", body = TaskEvent, content_type = "text/event-stream"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 async fn task_events(
     State(state): State<AppState>,
     Auth(ctx): Auth,
@@ -371,51 +386,8 @@ async fn task_events(
         Some(parsed) => parsed?,
         None => q.after.unwrap_or(0),
     };
-    let tenant = ctx.tenant_id;
-    let store = state.runtime.store().clone();
-    // Poll the store: events may come from a worker in another process.
-    let stream = stream::unfold((after, false), move |(after, finished)| {
-        let store = store.clone();
-        async move {
-            if finished {
-                return None;
-            }
-            loop {
-                let events = match store.task_events(tenant, id, after, 200).await {
-                    Ok(events) => events,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "event stream: store error; ending the stream");
-                        return None;
-                    }
-                };
-                if let Some(last) = events.last() {
-                    let last_seq = last.seq;
-                    let done = events.iter().any(|e| {
-                        matches!(
-                            e.kind.as_str(),
-                            "task.done" | "task.failed" | "task.canceled"
-                        )
-                    });
-                    return Some((events, (last_seq, done)));
-                }
-                match store.task(tenant, id).await {
-                    Ok(Some(task)) if !task.status.is_final() => {
-                        tokio::time::sleep(Duration::from_millis(150)).await
-                    }
-                    _ => return None,
-                }
-            }
-        }
-    })
-    .flat_map(|events| {
-        stream::iter(events.into_iter().map(|e| {
-            let data = serde_json::to_string(&e).unwrap_or_default();
-            Ok(Event::default()
-                .id(e.seq.to_string())
-                .event(e.kind)
-                .data(data))
-        }))
-    });
+    let slot = StreamSlot::take(&ctx)?;
+    let stream = event_stream::task_events(state, ctx, id, after, slot);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -552,3 +552,51 @@ async fn postgres_killed_worker_task_resumes_from_its_checkpoint() {
         1
     );
 }
+
+/// A client's idempotency key cannot take the place of the server's own (an
+/// index run's), and reusing one for a different request is an error, not
+/// the old task.
+#[tokio::test]
+async fn idempotency_keys_are_namespaced_and_bound_to_their_request() {
+    let app = TestApp::sqlite().await;
+    let s = app.signup("k@example.com", "Keys").await;
+    let submit = |key: &'static str, message: &'static str| {
+        let app = &app;
+        let token = s.token.clone();
+        async move {
+            app.post(
+                "/api/tasks",
+                Some(&token),
+                json!({ "kind": "echo", "input": { "message": message }, "idempotency_key": key }),
+            )
+            .await
+        }
+    };
+    let (status, body) = submit("morningai:index:x:1", "hi").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
+    let (status, first) = submit("mine", "hi").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{first}");
+    let (status, again) = submit("mine", "hi").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{again}");
+    assert_eq!(again["task_id"], first["task_id"]);
+    assert_eq!(again["created"], false);
+    let (status, body) = submit("mine", "something else").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("idempotency_key"),
+        "{body}"
+    );
+}

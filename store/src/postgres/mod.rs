@@ -18,6 +18,7 @@ use crate::open::{is_current, newly_applied};
 use crate::sql::Scope;
 use crate::traits::HealthStore;
 use crate::{Backend, OpenOptions, StoreError, StoreResult};
+use morningai_core::TaskId;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -26,6 +27,7 @@ pub const APP_ROLE: &str = "morningai_app";
 
 pub struct PgStore {
     pool: PgPool,
+    feed: crate::feed::EventFeed,
 }
 
 fn connect_options(url: &str) -> StoreResult<PgConnectOptions> {
@@ -78,7 +80,10 @@ impl PgStore {
                 }
                 e => StoreError::Database(e),
             })?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            feed: Default::default(),
+        };
         store.check_app_role().await?;
         Ok(store)
     }
@@ -105,6 +110,12 @@ impl PgStore {
         let after = applied_versions(&mut conn).await?;
         conn.close().await?;
         Ok(newly_applied(&before, after))
+    }
+
+    pub(crate) fn subscribe_task_events(&self) -> tokio::sync::broadcast::Receiver<TaskId> {
+        let pool = self.pool.clone();
+        self.feed
+            .subscribe_with(move |sender| crate::feed::listen_postgres(pool, sender))
     }
 
     /// The request pool (working as the application role), for tests and
@@ -184,13 +195,24 @@ mod queries {
 
 /// The queue's queries (`crate::jobs_sql`), instantiated for this backend.
 mod job_queries {
-    crate::jobs_sql::impl_job_store!(super::PgStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+    crate::jobs_sql::impl_job_store!(
+        super::PgStore,
+        sqlx::Postgres,
+        "FOR UPDATE SKIP LOCKED",
+        Some("SELECT pg_advisory_xact_lock(hashtext('morningai.queue.tenant_claims'))")
+    );
 }
 
 /// The task store's queries (`crate::tasks_sql`), instantiated for this backend;
 /// they reuse the audit and job inserts of the two modules above.
 mod task_queries {
-    crate::tasks_sql::impl_task_store!(super::PgStore, sqlx::Postgres, queries, job_queries);
+    crate::tasks_sql::impl_task_store!(
+        super::PgStore,
+        sqlx::Postgres,
+        queries,
+        job_queries,
+        Some("SELECT pg_notify('morningai_task_events', $1)")
+    );
 }
 
 /// The usage store's queries (`crate::usage_sql`), instantiated for this
@@ -220,5 +242,16 @@ mod faq_queries {
         queries,
         crate::faqs_sql::ts_native,
         "f.tags ? $5"
+    );
+}
+
+/// The credential store's queries (`crate::credentials_sql`), instantiated
+/// for this backend; changes audit through `queries`.
+mod credential_queries {
+    crate::credentials_sql::impl_credential_store!(
+        super::PgStore,
+        sqlx::Postgres,
+        queries,
+        crate::faqs_sql::ts_native
     );
 }

@@ -18,12 +18,14 @@ use crate::open::{is_current, newly_applied};
 use crate::sql::Scope;
 use crate::traits::HealthStore;
 use crate::{Backend, OpenOptions, StoreError, StoreResult};
+use morningai_core::TaskId;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    feed: crate::feed::EventFeed,
 }
 
 fn connect_options(url: &str) -> StoreResult<SqliteConnectOptions> {
@@ -80,7 +82,11 @@ impl SqliteStore {
                 .connect_with(connect.read_only(true))
                 .await?
         };
-        Ok(Self { reader, writer })
+        Ok(Self {
+            reader,
+            writer,
+            feed: Default::default(),
+        })
     }
 
     pub async fn migrate(url: &str) -> StoreResult<Vec<i64>> {
@@ -93,6 +99,12 @@ impl SqliteStore {
         let after = applied_versions(&pool).await?;
         pool.close().await;
         Ok(newly_applied(&before, after))
+    }
+
+    pub(crate) fn subscribe_task_events(&self) -> tokio::sync::broadcast::Receiver<TaskId> {
+        let pool = self.reader.clone();
+        self.feed
+            .subscribe_with(move |sender| crate::feed::poll_sqlite(pool, sender))
     }
 
     pub(crate) async fn begin(
@@ -139,13 +151,19 @@ mod queries {
 
 /// The queue's queries (`crate::jobs_sql`), instantiated for this backend.
 mod job_queries {
-    crate::jobs_sql::impl_job_store!(super::SqliteStore, sqlx::Sqlite, "");
+    crate::jobs_sql::impl_job_store!(super::SqliteStore, sqlx::Sqlite, "", None::<&str>);
 }
 
 /// The task store's queries (`crate::tasks_sql`), instantiated for this backend;
 /// they reuse the audit and job inserts of the two modules above.
 mod task_queries {
-    crate::tasks_sql::impl_task_store!(super::SqliteStore, sqlx::Sqlite, queries, job_queries);
+    crate::tasks_sql::impl_task_store!(
+        super::SqliteStore,
+        sqlx::Sqlite,
+        queries,
+        job_queries,
+        None
+    );
 }
 
 /// The usage store's queries (`crate::usage_sql`), instantiated for this
@@ -175,5 +193,16 @@ mod faq_queries {
         queries,
         crate::faqs_sql::ts_text,
         "EXISTS (SELECT 1 FROM json_each(f.tags) WHERE json_each.value = $5)"
+    );
+}
+
+/// The credential store's queries (`crate::credentials_sql`), instantiated
+/// for this backend; changes audit through `queries`.
+mod credential_queries {
+    crate::credentials_sql::impl_credential_store!(
+        super::SqliteStore,
+        sqlx::Sqlite,
+        queries,
+        crate::faqs_sql::ts_text
     );
 }

@@ -527,3 +527,42 @@ async fn postgres_rls_api_key_lookup_needs_the_key() {
         "presenting a key does not allow writing it"
     );
 }
+
+/// Users have no tenant, but a request may change or delete only its own
+/// user: not another tenant's member's e-mail or password hash.
+#[tokio::test]
+async fn postgres_rls_users_are_changed_only_by_themselves() {
+    let w = world().await;
+    let mut tx = app_tx(&w, Some(&w.a)).await;
+    for stmt in [
+        "UPDATE users SET password_hash = 'taken-over' WHERE id = $1",
+        "DELETE FROM users WHERE id = $1",
+    ] {
+        let done = sqlx::query(stmt)
+            .bind(w.b.user_id.0)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 0, "{stmt}");
+    }
+    // Everyone's row is still readable (log-in looks a user up by e-mail).
+    let visible: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(visible, 2);
+    let own = sqlx::query("UPDATE users SET password_hash = password_hash WHERE id = $1")
+        .bind(w.a.user_id.0)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(own.rows_affected(), 1);
+    tx.commit().await.unwrap();
+    let mut owner = PgConnection::connect(&w.db.owner_url).await.unwrap();
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(w.b.user_id.0)
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(hash, "h");
+}

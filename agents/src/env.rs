@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use morningai_core::{Repository, RepositoryId, TenantId};
+use morningai_core::{Repository, RepositoryId, SecretBox, TenantId};
 use morningai_knowledge::forge::ForgeClient;
 use morningai_knowledge::layout;
-use morningai_knowledge::{GitCredentials, IndexConfig, RepoSource};
+use morningai_knowledge::{GitCredentials, IndexConfig, RepoSource, SourcePolicy};
 use morningai_store::Store;
 
 #[derive(Clone)]
@@ -16,14 +16,77 @@ pub struct GraphEnv {
     pub store: Arc<dyn Store>,
     /// Root of every tenant's repository checkouts and indexes.
     pub repos_dir: PathBuf,
-    /// Sent to HTTP(S) remotes on `git_credential_hosts` only.
-    pub git_credentials: Option<GitCredentials>,
-    /// Hosts (lowercase, optionally `host:port`) the credentials may be sent to:
-    /// a tenant must not be able to register its own server's URL and
-    /// receive the token.
-    pub git_credential_hosts: Vec<String>,
+    /// Which repository sources are allowed; checked again before every
+    /// clone, fetch, push and index.
+    pub sources: SourcePolicy,
+    /// The operator's git token and the tenants it is granted to.
+    pub operator_git: Option<OperatorToken>,
+    /// Opens tenants' stored credentials; without it, tenants have none.
+    pub secret_box: Option<Arc<SecretBox>>,
     pub index_config: IndexConfig,
     pub publish: PublishConfig,
+}
+
+/// A token of the operator's, usable only where a [`Grant`] allows it.
+#[derive(Clone, Debug)]
+pub struct OperatorToken {
+    pub credentials: GitCredentials,
+    pub grants: Vec<Grant>,
+}
+
+impl OperatorToken {
+    /// Whether `tenant` may use the token for `owner`'s repositories on `host`.
+    pub fn granted(&self, tenant: TenantId, host: &str, owner: Option<&str>) -> bool {
+        self.grants.iter().any(|g| g.covers(tenant, host, owner))
+    }
+}
+
+/// The operator's grant of its token: to one tenant (or every tenant, `*`),
+/// for one host, and for one owner there (or every owner, `*`).
+/// Written `TENANT=host/owner`, e.g. `0190…=github.com/acme`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub tenant: Option<TenantId>,
+    pub host: String,
+    pub owner: Option<String>,
+}
+
+impl std::str::FromStr for Grant {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!("`{text}` is not a grant: write TENANT_ID=host/owner (`*` for every tenant or every owner)")
+        };
+        let (tenant, target) = text.trim().split_once('=').ok_or_else(bad)?;
+        let tenant = match tenant.trim() {
+            "*" => None,
+            id => Some(TenantId(id.parse().map_err(|_| bad())?)),
+        };
+        let (host, owner) = target.trim().split_once('/').ok_or_else(bad)?;
+        let host = host.trim().to_ascii_lowercase();
+        let owner = owner.trim().trim_end_matches('/');
+        if host.is_empty() || owner.is_empty() || owner.contains('/') {
+            return Err(bad());
+        }
+        Ok(Grant {
+            tenant,
+            host,
+            owner: (owner != "*").then(|| owner.to_ascii_lowercase()),
+        })
+    }
+}
+
+impl Grant {
+    pub fn covers(&self, tenant: TenantId, host: &str, owner: Option<&str>) -> bool {
+        self.tenant.is_none_or(|t| t == tenant)
+            && self.host.eq_ignore_ascii_case(host)
+            && match (&self.owner, owner) {
+                (None, _) => true,
+                (Some(granted), Some(owner)) => granted.eq_ignore_ascii_case(owner),
+                (Some(_), None) => false,
+            }
+    }
 }
 
 /// How documents are published: where the file goes, who commits it, how
@@ -38,8 +101,30 @@ pub struct PublishConfig {
     pub max_per_hour: u32,
     /// Labels put on every pull request.
     pub labels: Vec<String>,
-    /// Opens pull requests when set (a token is configured).
+    /// The forge's REST API, where pull requests are opened with a tenant's
+    /// own token for the forge's host.
+    pub forge_api_url: String,
+    /// The operator's forge token: opens pull requests only for repositories
+    /// the operator granted its git token for (`MORNINGAI_GIT_TOKEN_GRANTS`).
     pub forge: Option<ForgeClient>,
+}
+
+impl PublishConfig {
+    /// The host whose repositories the forge's API serves: `github.com` for
+    /// `https://api.github.com`, `ghe.example.com` for
+    /// `https://ghe.example.com/api/v3`.
+    pub fn forge_host(&self) -> Option<String> {
+        let url = url::Url::parse(&self.forge_api_url).ok()?;
+        let host = url.host_str()?.to_ascii_lowercase();
+        let host = host
+            .strip_prefix("api.")
+            .map(str::to_string)
+            .unwrap_or(host);
+        Some(match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        })
+    }
 }
 
 impl Default for PublishConfig {
@@ -50,19 +135,21 @@ impl Default for PublishConfig {
             author_email: "morningai@localhost".into(),
             max_per_hour: 10,
             labels: vec!["documentation".into()],
+            forge_api_url: "https://api.github.com".into(),
             forge: None,
         }
     }
 }
 
 impl GraphEnv {
-    /// No credentials, the default index settings.
+    /// No credentials, no directory sources, the default index settings.
     pub fn new(store: Arc<dyn Store>, repos_dir: impl Into<PathBuf>) -> Self {
         GraphEnv {
             store,
             repos_dir: repos_dir.into(),
-            git_credentials: None,
-            git_credential_hosts: Vec::new(),
+            sources: SourcePolicy::default(),
+            operator_git: None,
+            secret_box: None,
             index_config: IndexConfig::default(),
             publish: PublishConfig::default(),
         }
@@ -87,37 +174,6 @@ impl GraphEnv {
     pub fn git_dir(&self, repo: &Repository) -> morningai_knowledge::Result<(RepoSource, PathBuf)> {
         layout::repository_git_dir(&self.repos_dir, &repo.source, repo.tenant_id, repo.id)
     }
-
-    /// The credentials for `source`, when it is an HTTP(S) URL on an allowed host.
-    pub fn credentials_for(&self, source: &RepoSource) -> Option<&GitCredentials> {
-        let RepoSource::Url(url) = source else {
-            return None;
-        };
-        let host = http_host(url)?;
-        let allowed = self
-            .git_credential_hosts
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(&host) || h.eq_ignore_ascii_case(host_only(&host)));
-        allowed.then_some(self.git_credentials.as_ref()).flatten()
-    }
-}
-
-/// The `host[:port]` of an `http://` or `https://` URL, lowercased.
-fn http_host(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-fn host_only(host_port: &str) -> &str {
-    match host_port.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-        _ => host_port,
-    }
 }
 
 #[cfg(test)]
@@ -125,17 +181,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn http_host_reads_the_authority() {
-        assert_eq!(
-            http_host("https://x:y@GitHub.com/a/b.git").as_deref(),
-            Some("github.com")
-        );
-        assert_eq!(
-            http_host("http://127.0.0.1:8080/r.git").as_deref(),
-            Some("127.0.0.1:8080")
-        );
-        assert_eq!(http_host("ssh://git@github.com/a/b.git"), None);
-        assert_eq!(http_host("git@github.com:a/b.git"), None);
-        assert_eq!(host_only("127.0.0.1:8080"), "127.0.0.1");
+    fn grants_name_a_tenant_a_host_and_an_owner() {
+        let tenant = TenantId(uuid::Uuid::now_v7());
+        let other = TenantId(uuid::Uuid::now_v7());
+        let one: Grant = format!("{}=GitHub.com/Acme", tenant.0).parse().unwrap();
+        assert!(one.covers(tenant, "github.com", Some("acme")));
+        assert!(!one.covers(other, "github.com", Some("acme")));
+        assert!(!one.covers(tenant, "github.com", Some("evil")));
+        assert!(!one.covers(tenant, "gitlab.com", Some("acme")));
+        assert!(!one.covers(tenant, "github.com", None));
+        let every: Grant = "*=git.internal:8443/*".parse().unwrap();
+        assert!(every.covers(other, "git.internal:8443", None));
+        for bad in [
+            "github.com/acme",
+            "x=github.com/acme",
+            "*=github.com",
+            "*=/acme",
+            "*=h/a/b",
+        ] {
+            assert!(bad.parse::<Grant>().is_err(), "{bad}");
+        }
     }
 }

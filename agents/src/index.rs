@@ -12,6 +12,7 @@ use morningai_knowledge::{Checkout, IndexStats, Progress, RepoFacts, RepoIndex, 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::access::remote_access;
 use super::env::GraphEnv;
 use morningai_orchestration::graph::{
     Graph, NodeCtx, NodeError, NodeOutput, NodePolicy, END, START,
@@ -124,7 +125,7 @@ async fn fail_repository_on_error(
     match outcome {
         Ok(state) => Ok(NodeOutput::Update(state)),
         Err(failure) => {
-            let message = redact(env, &failure.message);
+            let message = failure.message;
             if let Err(e) = env
                 .store
                 .fail_repository_index(ctx.tenant_id, failure.repository, &message)
@@ -134,14 +135,6 @@ async fn fail_repository_on_error(
             }
             Err(NodeError::Fatal(message))
         }
-    }
-}
-
-/// Removes the configured token from a message, whatever produced it.
-fn redact(env: &GraphEnv, message: &str) -> String {
-    match &env.git_credentials {
-        Some(creds) if !creds.token.is_empty() => message.replace(creds.token.as_str(), "***"),
-        _ => message.to_owned(),
     }
 }
 
@@ -162,16 +155,19 @@ async fn checkout(env: &GraphEnv, mut s: IndexState, ctx: &NodeCtx) -> Result<In
             e => fail(format!("reading repository {id}: {e}")),
         })?;
     let source = RepoSource::parse(&repo.source).map_err(|e| fail(e.to_string()))?;
-    let credentials = env.credentials_for(&source).cloned();
+    // The policy may have changed since the repository was registered, and a
+    // name may resolve elsewhere now: checked again, every time.
+    let access = remote_access(env, ctx.tenant_id, &repo, &source)
+        .await
+        .map_err(fail)?;
     let dest = env.checkout_dir(ctx.tenant_id, id);
     ctx.log(format!("checking out {}", source.redacted()));
     let started = Instant::now();
-    let checked_out = tokio::task::spawn_blocking(move || {
-        morningai_knowledge::checkout(&source, &dest, credentials.as_ref())
-    })
-    .await
-    .map_err(|e| fail(format!("checkout stopped: {e}")))?
-    .map_err(|e| fail(e.to_string()))?;
+    let checked_out =
+        tokio::task::spawn_blocking(move || morningai_knowledge::checkout(&source, &dest, &access))
+            .await
+            .map_err(|e| fail(format!("checkout stopped: {e}")))?
+            .map_err(|e| fail(e.to_string()))?;
     ctx.log(format!(
         "checked out {} in {} ms",
         checked_out

@@ -6,6 +6,7 @@
 //! `morningai-orchestration`, which knows none of them; the HTTP layer and
 //! the CLI register them with [`registry`].
 
+pub mod access;
 pub mod chat;
 pub mod doc;
 pub mod echo;

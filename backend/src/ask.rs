@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use morningai_agents::doc::{write_document, DocMetadata, VerificationReport};
-use morningai_knowledge::{checkout, IndexConfig, IndexStats, Progress, RepoIndex, RepoSource};
+use morningai_knowledge::{
+    checkout, IndexConfig, IndexStats, Progress, RemoteAccess, RepoIndex, RepoSource,
+};
 use sha2::{Digest, Sha256};
 
 use crate::cli::{AskArgs, IndexArgs};
@@ -70,8 +72,12 @@ pub fn index_repository(args: &IndexArgs) -> anyhow::Result<IndexedRepo> {
     let index_dir = resolve(&index_dir)
         .with_context(|| format!("resolving the index folder {}", index_dir.display()))?;
     // A local source is read in place: the destination is for cloned URLs only.
-    let checkout = checkout(&RepoSource::Local(path.clone()), &index_dir, None)
-        .with_context(|| format!("reading the repository {}", path.display()))?;
+    let checkout = checkout(
+        &RepoSource::Local(path.clone()),
+        &index_dir,
+        &RemoteAccess::operator(None),
+    )
+    .with_context(|| format!("reading the repository {}", path.display()))?;
     // A git repository is read from its commit, so an index inside its work
     // tree (`./data` when run from it) is never indexed; a plain directory
     // would index its own index.

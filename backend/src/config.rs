@@ -12,7 +12,7 @@ pub enum Environment {
     Production,
 }
 
-#[derive(Clone, Debug, Args)]
+#[derive(Clone, Args)]
 pub struct Config {
     /// Address the HTTP server listens on.
     #[arg(long, env = "MORNINGAI_ADDR", default_value = "127.0.0.1:8080")]
@@ -32,6 +32,23 @@ pub struct Config {
     /// generated once and kept in the data folder when unset.
     #[arg(long, env = "MORNINGAI_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+
+    /// Encrypts the credentials tenants store (git tokens, SSH keys): 32
+    /// random bytes as base64 or 64 hex digits (`openssl rand -base64 32`).
+    /// Required in production; in development generated once and kept in the
+    /// data folder when unset. Losing it makes the stored credentials unreadable.
+    #[arg(long, env = "MORNINGAI_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+
+    /// Earlier encryption keys, comma-separated: what they sealed still
+    /// opens, new secrets are sealed with `MORNINGAI_ENCRYPTION_KEY` (rotation).
+    #[arg(
+        long,
+        env = "MORNINGAI_ENCRYPTION_KEY_PREVIOUS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub encryption_key_previous: Vec<String>,
 
     /// Whether anyone may sign up (creating a new tenant).
     #[arg(long, env = "MORNINGAI_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set)]
@@ -88,36 +105,100 @@ pub struct Config {
     pub knowledge: KnowledgeConfig,
 }
 
+/// Secrets print as `***`, and a database URL without its password.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(without_password),
+            )
+            .field("env", &self.env)
+            .field("jwt_secret", &redacted(&self.jwt_secret))
+            .field("encryption_key", &redacted(&self.encryption_key))
+            .field(
+                "encryption_key_previous",
+                &vec!["***"; self.encryption_key_previous.len()],
+            )
+            .field("allow_signup", &self.allow_signup)
+            .field("data_dir", &self.data_dir)
+            .field("session_hours", &self.session_hours)
+            .field("login_per_ip_per_minute", &self.login_per_ip_per_minute)
+            .field(
+                "login_per_account_per_minute",
+                &self.login_per_account_per_minute,
+            )
+            .field("public_per_ip_per_minute", &self.public_per_ip_per_minute)
+            .field(
+                "public_per_centre_per_minute",
+                &self.public_per_centre_per_minute,
+            )
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("frontend_dir", &self.frontend_dir)
+            .field("queue", &self.queue)
+            .field("models", &self.models)
+            .field("usage", &self.usage)
+            .field("knowledge", &self.knowledge)
+            .finish()
+    }
+}
+
+/// `***` for a secret that is set.
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "***")
+}
+
+/// `url` with the password of its `user:password@` part as `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}{}", &rest[authority_end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// Repositories: where their checkouts and indexes live and how they are fetched.
 #[derive(Clone, Args)]
 pub struct KnowledgeConfig {
-    /// Token for HTTP(S) git remotes (sent as basic auth to the hosts in
-    /// `MORNINGAI_GIT_TOKEN_HOSTS` only); never logged or stored.
+    /// The operator's token for HTTP(S) git remotes, used only where
+    /// `MORNINGAI_GIT_TOKEN_GRANTS` allows it; never logged or stored.
     #[arg(long, env = "MORNINGAI_GIT_TOKEN", hide_env_values = true)]
     pub git_token: Option<String>,
 
-    /// Hosts (`host` or `host:port`) the git token may be sent to.
-    #[arg(
-        long,
-        env = "MORNINGAI_GIT_TOKEN_HOSTS",
-        value_delimiter = ',',
-        default_value = "github.com"
-    )]
-    pub git_token_hosts: Vec<String>,
+    /// Who may use the operator's git and forge tokens, comma-separated
+    /// `TENANT_ID=host/owner` (`*` for every tenant or every owner). Unset:
+    /// no one — tenants add their own credentials.
+    #[arg(long, env = "MORNINGAI_GIT_TOKEN_GRANTS", value_delimiter = ',')]
+    pub git_token_grants: Vec<String>,
 
     /// Where repository checkouts and indexes are kept. Unset: `<MORNINGAI_DATA_DIR>/repos`.
     #[arg(long, env = "MORNINGAI_REPOS_DIR")]
     pub repos_dir: Option<PathBuf>,
 
-    /// Whether a repository's source may be a directory (or `file://` URL) on
-    /// this server. Unset: true in development, false in production.
-    #[arg(long, env = "MORNINGAI_ALLOW_LOCAL_REPOSITORIES", action = clap::ArgAction::Set)]
-    pub allow_local_repositories: Option<bool>,
-
-    /// Directories a local repository (or `file://` URL) must be inside,
-    /// comma-separated; unset: anywhere, when local repositories are allowed.
+    /// Directories a repository may be read from on this server (a directory
+    /// or `file://` source must be inside one), comma-separated. Unset:
+    /// repositories come from git URLs only. Admins only.
     #[arg(long, env = "MORNINGAI_LOCAL_REPOSITORY_ROOTS", value_delimiter = ',')]
     pub local_repository_roots: Vec<PathBuf>,
+
+    /// Whether plain `http://` git remotes are allowed (unencrypted).
+    #[arg(long, env = "MORNINGAI_GIT_ALLOW_HTTP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub git_allow_http: bool,
+
+    /// Git hosts that may be on a private, loopback or link-local network
+    /// (a self-hosted forge): names, addresses or CIDR ranges, comma-separated.
+    /// Any other host must resolve to public addresses only.
+    #[arg(long, env = "MORNINGAI_GIT_PRIVATE_HOSTS", value_delimiter = ',')]
+    pub git_private_hosts: Vec<String>,
 
     /// The forge's REST API for pull requests: GitHub's, a GitHub
     /// Enterprise `https://host/api/v3`, or a Gitea-compatible one.
@@ -151,10 +232,11 @@ impl std::fmt::Debug for KnowledgeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KnowledgeConfig")
             .field("git_token", &self.git_token.as_ref().map(|_| "***"))
-            .field("git_token_hosts", &self.git_token_hosts)
+            .field("git_token_grants", &self.git_token_grants)
             .field("repos_dir", &self.repos_dir)
-            .field("allow_local_repositories", &self.allow_local_repositories)
             .field("local_repository_roots", &self.local_repository_roots)
+            .field("git_allow_http", &self.git_allow_http)
+            .field("git_private_hosts", &self.git_private_hosts)
             .field("forge_api_url", &self.forge_api_url)
             .field("forge_token", &self.forge_token.as_ref().map(|_| "***"))
             .field("publish_path", &self.publish_path)
@@ -182,7 +264,7 @@ pub enum EmbedProvider {
 }
 
 /// Which language and embedding models the agents use.
-#[derive(Clone, Debug, Args)]
+#[derive(Clone, Args)]
 pub struct ModelConfig {
     /// Chat model provider: `local` (embedded, the default) or `openai`.
     #[arg(
@@ -247,6 +329,23 @@ pub struct ModelConfig {
     pub llm_timeout_secs: u64,
 }
 
+impl std::fmt::Debug for ModelConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelConfig")
+            .field("llm_provider", &self.llm_provider)
+            .field("openai_base_url", &self.openai_base_url)
+            .field("openai_api_key", &redacted(&self.openai_api_key))
+            .field("chat_model", &self.chat_model)
+            .field("embed_provider", &self.embed_provider)
+            .field("embed_model", &self.embed_model)
+            .field("local_model_path", &self.local_model_path)
+            .field("local_embed_model_dir", &self.local_embed_model_dir)
+            .field("llm_concurrency", &self.llm_concurrency)
+            .field("llm_timeout_secs", &self.llm_timeout_secs)
+            .finish()
+    }
+}
+
 /// Model prices and the default budgets of every tenant (owners and admins
 /// override them per tenant through `PUT /api/usage/budgets`). Unset caps: no cap.
 #[derive(Clone, Debug, Args)]
@@ -304,7 +403,7 @@ pub enum QueueKind {
 }
 
 /// The job queue and the workers of this process.
-#[derive(Clone, Debug, Args)]
+#[derive(Clone, Args)]
 pub struct QueueConfig {
     /// Where jobs live: `database` or `redis`.
     #[arg(
@@ -349,6 +448,39 @@ pub struct QueueConfig {
     /// Seconds a stopping worker waits for running jobs before giving them back.
     #[arg(long, env = "MORNINGAI_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub grace_secs: u64,
+
+    /// Fair share: jobs one tenant may have running at once, across every
+    /// worker of the queue (0 = no limit). Default: half of
+    /// `MORNINGAI_WORKERS`, at least 1, so one tenant's backlog always leaves
+    /// workers to the others.
+    #[arg(long, env = "MORNINGAI_QUEUE_TENANT_CONCURRENCY")]
+    pub tenant_concurrency: Option<u32>,
+}
+
+impl std::fmt::Debug for QueueConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueConfig")
+            .field("kind", &self.kind)
+            .field("redis_url", &without_password(&self.redis_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("workers", &self.workers)
+            .field("queues", &self.queues)
+            .field("lease_secs", &self.lease_secs)
+            .field("grace_secs", &self.grace_secs)
+            .field("tenant_concurrency", &self.tenant_concurrency)
+            .finish()
+    }
+}
+
+impl QueueConfig {
+    /// The per-tenant limit on running jobs claims enforce; `None` = no limit.
+    pub fn tenant_limit(&self) -> Option<u32> {
+        match self.tenant_concurrency {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None => Some(u32::try_from(self.workers / 2).unwrap_or(u32::MAX).max(1)),
+        }
+    }
 }
 
 /// The embedded default database: a SQLite file in the data folder.
@@ -376,11 +508,19 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("repos"))
     }
 
-    /// Whether repositories may be read from this server's own disk.
-    pub fn allow_local_repositories(&self) -> bool {
-        self.knowledge
-            .allow_local_repositories
-            .unwrap_or(!self.is_production())
+    /// Which repository sources tenants may use.
+    pub fn source_policy(&self) -> morningai_knowledge::SourcePolicy {
+        let knowledge = &self.knowledge;
+        morningai_knowledge::SourcePolicy {
+            local_roots: knowledge.local_repository_roots.clone(),
+            allow_http: knowledge.git_allow_http,
+            private_hosts: knowledge
+                .git_private_hosts
+                .iter()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        }
     }
 
     /// The configuration with every default, as tests start from.
@@ -396,5 +536,66 @@ impl Config {
         config.data_dir = data_dir;
         config.jwt_secret = Some("test-secret-that-is-long-enough-0123456789".into());
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_no_secret() {
+        let mut config = Config::for_tests(
+            "postgres://app:db-password@db.internal:5432/morningai?sslmode=require",
+            "/tmp".into(),
+        );
+        config.jwt_secret = Some("jwt-secret-value".into());
+        config.encryption_key = Some("encryption-key-value".into());
+        config.encryption_key_previous = vec!["previous-key-value".into()];
+        config.models.openai_api_key = Some("openai-key-value".into());
+        config.queue.redis_url = "redis://:redis-password@cache:6379/0".into();
+        let shown = format!("{config:?}");
+        for secret in [
+            "db-password",
+            "jwt-secret-value",
+            "encryption-key-value",
+            "previous-key-value",
+            "openai-key-value",
+            "redis-password",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("postgres://app:***@db.internal:5432/morningai?sslmode=require"),
+            "{shown}"
+        );
+        assert!(shown.contains("redis://:***@cache:6379/0"), "{shown}");
+    }
+
+    #[test]
+    fn urls_lose_only_their_password() {
+        assert_eq!(
+            without_password("sqlite://./data/x.db"),
+            "sqlite://./data/x.db"
+        );
+        assert_eq!(without_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            without_password("postgres://u:p@ss@h/db?x=a@b"),
+            "postgres://u:***@h/db?x=a@b"
+        );
+        assert_eq!(without_password("not a url"), "not a url");
+    }
+
+    #[test]
+    fn previous_keys_are_comma_separated() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        let config =
+            Wrapper::parse_from(["morningai", "--encryption-key-previous", "one,two"]).config;
+        assert_eq!(config.encryption_key_previous, ["one", "two"]);
     }
 }

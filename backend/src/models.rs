@@ -9,7 +9,7 @@ use morningai_ai::provider::{
 use morningai_ai::{ChatModel, Embedder, LocalChatOptions};
 
 use anyhow::Context;
-use morningai_agents::env::PublishConfig;
+use morningai_agents::env::{Grant, OperatorToken, PublishConfig};
 use morningai_agents::GraphEnv;
 use morningai_knowledge::forge::ForgeClient;
 use morningai_knowledge::{GitCredentials, IndexConfig};
@@ -50,21 +50,33 @@ pub fn runtime(
 /// What the graphs that read the store or the disk are built with.
 pub fn graph_env(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<GraphEnv> {
     let knowledge = &config.knowledge;
+    let grants = knowledge
+        .git_token_grants
+        .iter()
+        .filter(|g| !g.trim().is_empty())
+        .map(|g| g.parse::<Grant>().map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .context("MORNINGAI_GIT_TOKEN_GRANTS")?;
+    let operator_git = knowledge
+        .git_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|token| OperatorToken {
+            credentials: GitCredentials::token(token),
+            grants: grants.clone(),
+        });
+    if operator_git.is_some() && grants.is_empty() {
+        tracing::warn!(
+            "MORNINGAI_GIT_TOKEN is set but granted to no one (MORNINGAI_GIT_TOKEN_GRANTS): it is never used"
+        );
+    }
     Ok(GraphEnv {
         store,
         repos_dir: config.repos_dir(),
-        git_credentials: knowledge
-            .git_token
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(GitCredentials::token),
-        git_credential_hosts: knowledge
-            .git_token_hosts
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .filter(|h| !h.is_empty())
-            .collect(),
+        sources: config.source_policy(),
+        operator_git,
+        secret_box: Some(Arc::new(crate::secrets::secret_box(config)?)),
         index_config: IndexConfig::default(),
         publish: publish_config(knowledge)?,
     })
@@ -90,6 +102,7 @@ fn publish_config(knowledge: &crate::config::KnowledgeConfig) -> anyhow::Result<
     Ok(PublishConfig {
         path_template: path.to_owned(),
         max_per_hour: knowledge.publish_per_hour,
+        forge_api_url: knowledge.forge_api_url.trim().to_owned(),
         forge,
         ..PublishConfig::default()
     })

@@ -91,8 +91,8 @@ export async function startServer({ bin, frontendDir, logFile }) {
     MORNINGAI_FRONTEND_DIR: resolve(frontendDir),
     MORNINGAI_WORKERS: '2',
     MORNINGAI_SHUTDOWN_GRACE_SECS: '2',
-    // The suite adds a fixture repository from a directory on this machine.
-    MORNINGAI_ALLOW_LOCAL_REPOSITORIES: 'true',
+    // The suite adds a fixture repository from a directory in the temp dir.
+    MORNINGAI_LOCAL_REPOSITORY_ROOTS: tmpdir(),
     MORNINGAI_LLM_PROVIDER: 'openai',
     MORNINGAI_OPENAI_BASE_URL: model.url,
     MORNINGAI_OPENAI_API_KEY: 'sk-e2e-not-a-real-key',

@@ -28,9 +28,17 @@ pub enum SubmitError {
     InvalidInput(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The idempotency key names a task made from another request.
+    #[error("this idempotency key was used for a task of another kind or input")]
+    KeyReused,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Idempotency keys starting with this are the server's own (an index run's
+/// `morningai:index:<repository>:<generation>`); clients may not use them,
+/// so they cannot take a run's place in advance.
+pub const RESERVED_KEY_PREFIX: &str = "morningai:";
 
 /// The payload of a `task.run` job.
 #[derive(Serialize, Deserialize)]
@@ -82,6 +90,7 @@ impl Runtime {
             .graph
             .initial_state(&req.input)
             .map_err(SubmitError::InvalidInput)?;
+        let (kind, input) = (req.kind.clone(), req.input.clone());
         let task = NewTask {
             id: TaskId::new(),
             kind: req.kind,
@@ -99,6 +108,9 @@ impl Runtime {
         if created.1 {
             tracing::info!(task_id = %created.0.id, trace_id = %created.0.trace_id, kind = %created.0.kind, "task accepted");
             self.nudge_outbox();
+        } else if created.0.kind != kind || created.0.input != input {
+            // Returning the old task would answer a different request.
+            return Err(SubmitError::KeyReused);
         }
         Ok(created)
     }

@@ -7,13 +7,14 @@
 //! task, the branch by the trace id, and an existing branch from an earlier
 //! attempt is reused instead of committed twice.
 
-use morningai_core::{NewDocumentVersion, Publication, Repository, TenantId};
+use morningai_core::{NewDocumentVersion, Publication, Repository, Role, TenantId};
 use morningai_knowledge::forge::{forge_repository_from_url, NewPullRequest};
 use morningai_knowledge::publish::{commit_file, push_branch, slugify, FileCommit};
-use morningai_knowledge::{GitRepo, KnowledgeError, RepoSource};
+use morningai_knowledge::{GitRepo, KnowledgeError, RemoteAccess, RepoSource};
 use time::OffsetDateTime;
 
 use super::graph::{fatal, DocState};
+use crate::access::{forge_for, remote_access};
 use crate::env::GraphEnv;
 use morningai_orchestration::graph::{NodeCtx, NodeError};
 
@@ -110,13 +111,12 @@ pub async fn publish_node(
         ctx.trace_id
     );
     let content = s.markdown.clone().unwrap_or_default();
+    // Refused before anything is pushed.
+    let forge_repo =
+        pull_request_target(env, ctx, &repo, s.pull_request_repository.clone()).await?;
     let commit = commit_and_push(env, &repo, base, &path, &branch, content, message).await?;
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
 
-    let forge_repo = s
-        .pull_request_repository
-        .clone()
-        .or_else(|| forge_repository_from_url(&repo.source));
     let pr = NewPullRequest {
         title: pull_request_title(&s.question, ctx.trace_id),
         head: branch.clone(),
@@ -132,8 +132,52 @@ pub async fn publish_node(
     Ok(s)
 }
 
-/// Opens the pull request for a pushed branch when a forge is configured
-/// and the repository is on it; the publication either way.
+/// Where a pull request goes: the registered repository, or the one the
+/// task names — which only an admin may do, since it spends a credential on
+/// a repository the tenant did not register.
+pub(crate) async fn pull_request_target(
+    env: &GraphEnv,
+    ctx: &NodeCtx,
+    repo: &Repository,
+    requested: Option<String>,
+) -> Result<Option<String>, NodeError> {
+    let registered = forge_repository_from_url(&repo.source);
+    let Some(requested) = requested else {
+        return Ok(registered);
+    };
+    if registered
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case(&requested))
+    {
+        return Ok(Some(requested));
+    }
+    let task = env
+        .store
+        .task(ctx.tenant_id, ctx.task_id)
+        .await
+        .map_err(|e| store_error("reading the task", e))?;
+    let submitter = task.and_then(|t| t.created_by);
+    let role = match submitter {
+        Some(user) => env
+            .store
+            .membership(ctx.tenant_id, user)
+            .await
+            .map_err(|e| store_error("reading the submitter's role", e))?
+            .map(|m| m.role),
+        None => None,
+    };
+    if role.is_some_and(|r| r >= Role::Admin) {
+        return Ok(Some(requested));
+    }
+    Err(fatal(format!(
+        "pull requests go to the registered repository ({}); only an admin may name another (pull_request_repository {requested})",
+        registered.as_deref().unwrap_or("not on a forge")
+    )))
+}
+
+/// Opens the pull request on `forge_repo` (from [`pull_request_target`]) for
+/// a pushed branch when a credential for the forge allows it; the
+/// publication either way.
 pub(crate) async fn open_pull_request(
     env: &GraphEnv,
     ctx: &NodeCtx,
@@ -143,6 +187,12 @@ pub(crate) async fn open_pull_request(
     commit: String,
     pr: NewPullRequest,
 ) -> Result<Publication, NodeError> {
+    let forge = match &forge_repo {
+        Some(target) => forge_for(env, ctx.tenant_id, repo, target)
+            .await
+            .map_err(fatal)?,
+        None => None,
+    };
     let mut publication = Publication {
         path,
         branch: pr.head.clone(),
@@ -151,7 +201,7 @@ pub(crate) async fn open_pull_request(
         pull_request_url: None,
         published_at: OffsetDateTime::now_utc(),
     };
-    match (&env.publish.forge, forge_repo) {
+    match (&forge, forge_repo) {
         (Some(forge), Some(forge_repo)) => {
             let opened = forge
                 .create_pull_request(&forge_repo, &pr)
@@ -172,7 +222,9 @@ pub(crate) async fn open_pull_request(
             "no pull request: {} is not on a forge (give pull_request_repository)",
             repo.source
         )),
-        (None, _) => ctx.log("no pull request: no forge token is configured"),
+        (None, _) => ctx.log(
+            "no pull request: no credential of yours for the forge's host, and the operator's token is not granted for this repository",
+        ),
     }
     Ok(publication)
 }
@@ -203,11 +255,24 @@ pub(crate) async fn commit_and_push(
     content: String,
     message: String,
 ) -> Result<String, NodeError> {
+    let source = RepoSource::parse(&repo.source).map_err(fatal)?;
+    let access = remote_access(env, repo.tenant_id, repo, &source)
+        .await
+        .map_err(fatal)?;
     let env = env.clone();
     let repo = repo.clone();
     let (path, branch) = (path.to_owned(), branch.to_owned());
     tokio::task::spawn_blocking(move || {
-        commit_and_push_blocking(&env, &repo, &base, &path, &branch, &content, &message)
+        let change = FileCommit {
+            base_commit: &base,
+            branch: &branch,
+            path: &path,
+            content: content.as_bytes(),
+            message: &message,
+            author_name: &env.publish.author_name,
+            author_email: &env.publish.author_email,
+        };
+        commit_and_push_blocking(&env, &repo, &change, &access)
     })
     .await
     .map_err(|e| fatal(format!("the publish thread stopped: {e}")))?
@@ -222,11 +287,8 @@ pub(crate) async fn commit_and_push(
 fn commit_and_push_blocking(
     env: &GraphEnv,
     repo: &Repository,
-    base: &str,
-    path: &str,
-    branch: &str,
-    content: &str,
-    message: &str,
+    change: &FileCommit<'_>,
+    access: &RemoteAccess,
 ) -> Result<String, NodeError> {
     let (source, git_dir) = env.git_dir(repo).map_err(fatal)?;
     let git = GitRepo::new(&git_dir);
@@ -236,16 +298,8 @@ fn commit_and_push_blocking(
             repo.name
         )));
     }
-    let change = FileCommit {
-        base_commit: base,
-        branch,
-        path,
-        content: content.as_bytes(),
-        message,
-        author_name: &env.publish.author_name,
-        author_email: &env.publish.author_email,
-    };
-    let commit = match commit_file(&git, &change) {
+    let branch = change.branch;
+    let commit = match commit_file(&git, change) {
         Ok(commit) => commit,
         // An earlier attempt of this run made it (the name holds the trace id).
         Err(KnowledgeError::BranchExists(_)) => git
@@ -254,7 +308,7 @@ fn commit_and_push_blocking(
         Err(e) => return Err(fatal(e)),
     };
     if let RepoSource::Url(_) = &source {
-        push_branch(&git, &source, branch, env.credentials_for(&source)).map_err(|e| {
+        push_branch(&git, &source, branch, access).map_err(|e| {
             NodeError::Retryable(format!("pushing {branch} to {}: {e}", source.redacted()))
         })?;
     }

@@ -22,7 +22,7 @@ use morningai_core::{
     Publication, RepositoryId, RepositoryStatus, TenantCtx,
 };
 use morningai_knowledge::cosine;
-use morningai_knowledge::forge::{forge_repository_from_url, NewPullRequest};
+use morningai_knowledge::forge::NewPullRequest;
 use morningai_knowledge::publish::slugify;
 use morningai_orchestration::graph::{
     Graph, NodeCtx, NodeError, NodeOutput, NodePolicy, END, START,
@@ -32,7 +32,9 @@ use serde_json::json;
 
 use super::generate::{self, DraftAnswer, MAX_QUESTIONS};
 use crate::doc::graph::{fatal, not_indexed, with_index};
-use crate::doc::publish::{branch_name, check_rate, commit_and_push, open_pull_request};
+use crate::doc::publish::{
+    branch_name, check_rate, commit_and_push, open_pull_request, pull_request_target,
+};
 use crate::env::GraphEnv;
 
 pub const KIND: &str = "faq";
@@ -697,6 +699,9 @@ async fn publish(
         faqs.len(),
         ctx.trace_id
     );
+    // Refused before anything is pushed.
+    let forge_repo =
+        pull_request_target(env, ctx, &repo, s.pull_request_repository.clone()).await?;
     let commit = commit_and_push(env, &repo, base, &path, &branch, content, message).await?;
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
     let pr = NewPullRequest {
@@ -712,10 +717,6 @@ async fn publish(
             ctx.trace_id
         ),
     };
-    let forge_repo = s
-        .pull_request_repository
-        .clone()
-        .or_else(|| forge_repository_from_url(&repo.source));
     s.publication = Some(open_pull_request(env, ctx, &repo, forge_repo, path, commit, pr).await?);
     Ok(s)
 }

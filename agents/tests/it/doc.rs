@@ -175,7 +175,7 @@ pub(crate) fn committed_and_indexed(
     let source = checkout(
         &RepoSource::Local(root.to_path_buf()),
         Path::new("/nonexistent"),
-        None,
+        &Default::default(),
     )
     .unwrap();
     index
@@ -627,12 +627,13 @@ async fn the_embedded_model_writes_a_grounded_document() {
 pub(crate) mod graph {
     use std::sync::Arc;
 
-    use morningai_agents::env::PublishConfig;
+    use morningai_agents::env::{OperatorToken, PublishConfig};
     use morningai_agents::GraphEnv;
     use morningai_ai::Pricing;
     use morningai_core::{Budget, Email, NewRepository, Role, Task, TaskStatus, TenantCtx};
     use morningai_knowledge::forge::ForgeClient;
     use morningai_knowledge::CitationCheck;
+    use morningai_knowledge::{GitCredentials, SourcePolicy};
     use morningai_orchestration::{ModelServices, RunOutcome, Runtime, StoreLedger, TaskRequest};
     use morningai_queue::Queue;
     use morningai_store::testing::TempSqlite;
@@ -687,6 +688,17 @@ pub(crate) mod graph {
                 store.clone(),
                 Queue::database(store.clone()),
                 morningai_agents::registry(GraphEnv {
+                    // Fixture repositories live in the temp dir.
+                    sources: SourcePolicy {
+                        local_roots: vec![std::env::temp_dir()],
+                        ..SourcePolicy::default()
+                    },
+                    // The operator's token, granted to every tenant for the
+                    // fake forge's `acme`.
+                    operator_git: publish.forge_host().map(|host| OperatorToken {
+                        credentials: GitCredentials::token("forge-token"),
+                        grants: vec![format!("*={host}/acme").parse().unwrap()],
+                    }),
                     publish,
                     ..GraphEnv::new(store.clone(), repos.0.clone())
                 }),
@@ -1055,6 +1067,7 @@ pub(crate) mod graph {
         let env = Env::with_publish(PublishConfig {
             max_per_hour: 2,
             forge: Some(ForgeClient::new(&api, "forge-token").unwrap()),
+            forge_api_url: api.clone(),
             ..PublishConfig::default()
         })
         .await;
@@ -1179,5 +1192,84 @@ pub(crate) mod graph {
             versions.iter().filter(|v| v.publication.is_some()).count(),
             2
         );
+    }
+
+    /// A pull request goes to the registered repository; naming another is
+    /// an admin's decision, and the operator's token opens one only for the
+    /// owners it is granted for.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pull_requests_go_where_they_are_allowed() {
+        let fixture = Fixture::new();
+        let remotes = TempDir::new();
+        let remote = remotes.0.join("shop.git");
+        git(
+            &remotes.0,
+            &[
+                "clone",
+                "--quiet",
+                "--bare",
+                fixture._repo.0.to_str().unwrap(),
+                remote.to_str().unwrap(),
+            ],
+        );
+        let forge = Forge::default();
+        let api = forge.start().await;
+        let env = Env::with_publish(PublishConfig {
+            forge: Some(ForgeClient::new(&api, "forge-token").unwrap()),
+            forge_api_url: api.clone(),
+            ..PublishConfig::default()
+        })
+        .await;
+        let repo = NewRepository {
+            name: "shop".into(),
+            source: format!("file://{}", remote.display()),
+        };
+        let id = env
+            .store
+            .create_repository(&env.ctx, &repo)
+            .await
+            .unwrap()
+            .id;
+        let (outcome, indexed) = env
+            .run(&env.ctx, "index", json!({ "repository_id": id }))
+            .await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", indexed.error);
+        let user = env
+            .store
+            .create_user(&Email::parse("m@example.com").unwrap(), "hash")
+            .await
+            .unwrap();
+        env.store
+            .add_member(&env.ctx, user.id, Role::Member)
+            .await
+            .unwrap();
+        let member = TenantCtx {
+            role: Role::Member,
+            ..TenantCtx::system(env.ctx.tenant_id, user.id)
+        };
+        let input = |target: &str| {
+            json!({
+                "repository_id": id,
+                "question": QUESTION,
+                "publish": true,
+                "pull_request_repository": target,
+            })
+        };
+
+        let (outcome, task) = env.run(&member, "doc", input("acme/elsewhere")).await;
+        assert_eq!(outcome, RunOutcome::Failed);
+        let error = task.error.unwrap();
+        assert!(error.contains("only an admin"), "{error}");
+
+        // The owner may name it, but the operator's token is granted for
+        // `acme` only: published, no pull request on `evil/shop`.
+        let (outcome, task) = env.run(&env.ctx, "doc", input("evil/shop")).await;
+        assert_eq!(outcome, RunOutcome::Done, "{:?}", task.error);
+        let publication = &task.result.unwrap()["publication"];
+        assert!(
+            publication["pull_request_number"].is_null(),
+            "{publication}"
+        );
+        assert!(forge.requests.lock().unwrap().is_empty());
     }
 }

@@ -215,6 +215,7 @@ async fn an_approved_batch_is_published_and_committed_in_a_pull_request() {
     let api = forge.start().await;
     let env = Env::with_publish(PublishConfig {
         forge: Some(ForgeClient::new(&api, "forge-token").unwrap()),
+        forge_api_url: api.clone(),
         ..PublishConfig::default()
     })
     .await;

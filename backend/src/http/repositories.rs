@@ -11,7 +11,8 @@ use morningai_core::{
     REPOSITORY_NAME_MAX,
 };
 use morningai_knowledge::layout::{index_dir, repository_dir, repository_git_dir};
-use morningai_knowledge::RepoSource;
+use morningai_knowledge::{KnowledgeError, RepoSource, Scheme, SourcePolicy};
+use morningai_orchestration::submit::RESERVED_KEY_PREFIX;
 use morningai_orchestration::TaskRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -79,33 +80,49 @@ async fn repository_file(
     let repos_dir = state.config.repos_dir();
     let commit = q.commit.unwrap_or_else(|| indexed.clone());
     let wanted = (path.clone(), commit.clone());
+    // Files of secrets are not shown, and look like files that do not exist.
+    if morningai_knowledge::walk::is_secret_path(&path) {
+        return Err(ApiError::NotFound("file"));
+    }
+    let too_large = |size: u64| {
+        ApiError::validation(
+            "path",
+            format!(
+                "the file is {size} bytes; the file view shows files up to {FILE_MAX_BYTES} bytes"
+            ),
+        )
+    };
     let bytes = tokio::task::spawn_blocking(move || -> ApiResult<Option<Vec<u8>>> {
         let (path, commit) = wanted;
-        if indexed.starts_with(&commit) {
+        let read = if indexed.starts_with(&commit) {
             let dir = index_dir(&repos_dir, repo.tenant_id, repo.id);
             let index = morningai_knowledge::RepoIndex::open(&dir).map_err(ApiError::internal)?;
-            return index.read_file(&path).map_err(ApiError::internal);
+            index.read_file(&path)
+        } else {
+            let (_, git_dir) =
+                repository_git_dir(&repos_dir, &repo.source, repo.tenant_id, repo.id)
+                    .map_err(ApiError::internal)?;
+            let git = morningai_knowledge::GitRepo::new(git_dir);
+            if !git.is_repository() {
+                return Ok(None);
+            }
+            // The size is asked before a byte is read.
+            git.read_file_at_most(&commit, &path, FILE_MAX_BYTES as u64)
+                .map(|bytes| bytes.filter(|b| !morningai_knowledge::walk::holds_private_key(b)))
+        };
+        match read {
+            Ok(bytes) => Ok(bytes),
+            Err(KnowledgeError::TooLarge { size, .. }) => Err(too_large(size)),
+            // An unknown commit or path reads as no object, not an error.
+            Err(KnowledgeError::Git { .. }) => Ok(None),
+            Err(e) => Err(ApiError::internal(e)),
         }
-        let (_, git_dir) = repository_git_dir(&repos_dir, &repo.source, repo.tenant_id, repo.id)
-            .map_err(ApiError::internal)?;
-        let git = morningai_knowledge::GitRepo::new(git_dir);
-        if !git.is_repository() {
-            return Ok(None);
-        }
-        // An unknown commit or path reads as no object, not an error.
-        Ok(git.read_file_at(&commit, &path).unwrap_or(None))
     })
     .await
     .map_err(ApiError::internal)??
     .ok_or(ApiError::NotFound("file"))?;
     if bytes.len() > FILE_MAX_BYTES {
-        return Err(ApiError::validation(
-            "path",
-            format!(
-                "{path} is {} bytes; the file view shows files up to {FILE_MAX_BYTES} bytes",
-                bytes.len()
-            ),
-        ));
+        return Err(too_large(bytes.len() as u64));
     }
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let language = morningai_knowledge::Language::detect(&path);
@@ -194,11 +211,7 @@ async fn create_repository(
 ) -> ApiResult<(StatusCode, Json<RepositoryCreated>)> {
     let ctx = auth.require(Role::Member)?;
     let name = valid_name(&req.name)?;
-    let local = state
-        .config
-        .allow_local_repositories()
-        .then_some(state.config.knowledge.local_repository_roots.as_slice());
-    let source = valid_source(&req.source, local).await?;
+    let source = valid_source(&state.config.source_policy(), ctx.role, &req.source)?;
     let repo = state
         .store
         .create_repository(ctx, &NewRepository { name, source })
@@ -366,7 +379,10 @@ async fn start_index(
         kind: index::KIND.into(),
         input: json!({ "repository_id": repo.id }),
         priority: 0,
-        idempotency_key: Some(format!("index:{}:{generation}", repo.id)),
+        idempotency_key: Some(format!(
+            "{RESERVED_KEY_PREFIX}index:{}:{generation}",
+            repo.id
+        )),
     };
     let (task, created) = state.runtime.submit(ctx, request).await?;
     state
@@ -394,12 +410,12 @@ fn valid_name(name: &str) -> ApiResult<String> {
     Ok(name.to_owned())
 }
 
-/// Checks a source and returns it as stored: a URL without credentials, or
-/// a directory's canonical path.
-/// `local`: `None` when directories on the server are refused, else the
-/// roots they must be inside (empty: anywhere).
-async fn valid_source(source: &str, local: Option<&[std::path::PathBuf]>) -> ApiResult<String> {
-    let allow_local = local.is_some();
+/// Checks a source against the server's [`SourcePolicy`] and returns it as
+/// stored: a URL without credentials, or a directory's canonical path. A
+/// directory on the server is for admins only (and only inside the
+/// operator's roots). Host names are resolved and checked when the
+/// repository is checked out, every time, not here.
+fn valid_source(policy: &SourcePolicy, role: Role, source: &str) -> ApiResult<String> {
     let source = source.trim();
     if source.is_empty() || source.len() > SOURCE_MAX || source.chars().any(char::is_control) {
         return Err(ApiError::validation(
@@ -407,116 +423,24 @@ async fn valid_source(source: &str, local: Option<&[std::path::PathBuf]>) -> Api
             format!("must be a git URL or a directory, 1 to {SOURCE_MAX} characters"),
         ));
     }
-    let refused_local = || {
-        ApiError::validation(
-            "source",
-            "this server does not index its own directories (MORNINGAI_ALLOW_LOCAL_REPOSITORIES is off); give an https:// or ssh:// git URL",
-        )
+    let admitted = policy
+        .admit(source)
+        .map_err(|e| ApiError::validation("source", e))?;
+    let on_server = match &admitted {
+        RepoSource::Local(_) => true,
+        RepoSource::Url(url) => url.scheme() == Scheme::File,
     };
-    match RepoSource::parse(source).map_err(|e| ApiError::validation("source", e))? {
-        RepoSource::Url(url) => {
-            let url = strip_credentials(&url);
-            let scheme = url
-                .split_once("://")
-                .map(|(scheme, _)| scheme.to_ascii_lowercase());
-            match scheme.as_deref() {
-                // `git@host:path`: ssh.
-                None => {}
-                Some("https" | "http" | "ssh") => {}
-                Some("file") if allow_local => {}
-                Some("file") => return Err(refused_local()),
-                Some(other) => {
-                    return Err(ApiError::validation(
-                        "source",
-                        format!("unsupported URL scheme `{other}` (use https, http, ssh or file)"),
-                    ))
-                }
-            }
-            let host = url
-                .split_once("://")
-                .map_or(url.as_str(), |(_, rest)| rest)
-                .split(['/', ':'])
-                .next()
-                .unwrap_or("");
-            if scheme.as_deref() != Some("file") && host.rsplit('@').next().unwrap_or("").is_empty()
-            {
-                return Err(ApiError::validation("source", "the URL names no host"));
-            }
-            if scheme.as_deref() == Some("file") {
-                let path = url.split_once("://").map_or("", |(_, p)| p);
-                local_directory(std::path::Path::new(path), local.unwrap_or_default()).await?;
-            }
-            Ok(url)
-        }
-        RepoSource::Local(path) => {
-            if !allow_local {
-                return Err(refused_local());
-            }
-            let canonical = local_directory(&path, local.unwrap_or_default()).await?;
-            canonical
-                .to_str()
-                .map(str::to_owned)
-                .ok_or_else(|| ApiError::validation("source", "the path is not valid UTF-8"))
-        }
-    }
-}
-
-/// The canonical form of a directory on the server, which must be inside one
-/// of `roots` (when there are any): symbolic links and `..` cannot lead out.
-async fn local_directory(
-    path: &std::path::Path,
-    roots: &[std::path::PathBuf],
-) -> ApiResult<std::path::PathBuf> {
-    let canonical = tokio::fs::canonicalize(path).await.map_err(|_| {
-        ApiError::validation(
-            "source",
-            format!("{} is not a directory on the server", path.display()),
-        )
-    })?;
-    if !tokio::fs::metadata(&canonical)
-        .await
-        .is_ok_and(|m| m.is_dir())
-    {
-        return Err(ApiError::validation(
-            "source",
-            format!("{} is not a directory on the server", path.display()),
+    if on_server && role < Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only an admin may register a directory on the server".into(),
         ));
     }
-    let mut inside = roots.is_empty();
-    for root in roots {
-        if let Ok(root) = tokio::fs::canonicalize(root).await {
-            inside |= canonical.starts_with(root);
-        }
-    }
-    if !inside {
-        return Err(ApiError::validation(
-                "source",
-                format!(
-                    "{} is outside the directories this server indexes (MORNINGAI_LOCAL_REPOSITORY_ROOTS)",
-                    path.display()
-                ),
-            ));
-    }
-    Ok(canonical)
-}
-
-/// A URL without its secrets: no user information at all for HTTP(S) (the
-/// configured token is used instead), no password for others (an ssh user
-/// name such as `git@` is kept).
-fn strip_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    let http = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
-    match userinfo.split_once(':') {
-        _ if http => format!("{scheme}://{host}{path}"),
-        Some((user, _password)) => format!("{scheme}://{user}@{host}{path}"),
-        None => url.to_owned(),
+    match admitted {
+        RepoSource::Local(path) => path
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::validation("source", "the path is not valid UTF-8")),
+        RepoSource::Url(url) => Ok(url.as_git_argument().to_owned()),
     }
 }
 
@@ -525,54 +449,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_are_stripped_from_urls() {
+    fn sources_are_checked_by_the_policy() {
+        let strict = SourcePolicy::default();
         assert_eq!(
-            strip_credentials("https://user:tok@github.com/a/b.git"),
+            valid_source(&strict, Role::Member, " https://u:p@github.com/a/b.git ").unwrap(),
             "https://github.com/a/b.git"
         );
         assert_eq!(
-            strip_credentials("https://tok@github.com/a/b.git"),
-            "https://github.com/a/b.git"
+            valid_source(&strict, Role::Member, "git@github.com:a/b.git").unwrap(),
+            "ssh://git@github.com/a/b.git"
         );
-        assert_eq!(
-            strip_credentials("ssh://git:pw@example.com/a.git"),
-            "ssh://git@example.com/a.git"
-        );
-        assert_eq!(
-            strip_credentials("ssh://git@example.com/a.git"),
-            "ssh://git@example.com/a.git"
-        );
-        assert_eq!(
-            strip_credentials("https://github.com/a/b@c.git"),
-            "https://github.com/a/b@c.git"
-        );
-        assert_eq!(
-            strip_credentials("git@github.com:a/b.git"),
-            "git@github.com:a/b.git"
-        );
-    }
-
-    #[tokio::test]
-    async fn sources_are_checked() {
-        assert_eq!(
-            valid_source(" https://u:p@github.com/a/b.git ", None)
-                .await
-                .unwrap(),
-            "https://github.com/a/b.git"
-        );
-        assert!(valid_source("git@github.com:a/b.git", None).await.is_ok());
-        assert!(valid_source("file:///tmp/x", None).await.is_err());
-        assert!(valid_source("file:///tmp", Some(&[])).await.is_ok());
-        assert!(valid_source("ftp://example.com/x", Some(&[]))
-            .await
-            .is_err());
-        assert!(valid_source("https:///x", Some(&[])).await.is_err());
-        assert!(valid_source("/", None).await.is_err());
-        assert!(valid_source("/definitely/not/here", Some(&[]))
-            .await
-            .is_err());
-        let dir = std::env::temp_dir();
-        assert!(valid_source(dir.to_str().unwrap(), Some(&[])).await.is_ok());
-        assert!(valid_source("", Some(&[])).await.is_err());
+        for refused in [
+            "file:///tmp",
+            "/tmp",
+            "ftp://example.com/x",
+            "https:///x",
+            "http://github.com/a/b",
+            "https://169.254.169.254/latest/x",
+            "",
+        ] {
+            assert!(
+                valid_source(&strict, Role::Owner, refused).is_err(),
+                "{refused}"
+            );
+        }
+        let dir = std::env::temp_dir().canonicalize().unwrap();
+        let rooted = SourcePolicy {
+            local_roots: vec![dir.clone()],
+            ..SourcePolicy::default()
+        };
+        let path = dir.to_str().unwrap();
+        assert!(valid_source(&rooted, Role::Admin, path).is_ok());
+        assert!(matches!(
+            valid_source(&rooted, Role::Member, path),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(valid_source(&rooted, Role::Admin, "/definitely/not/here").is_err());
     }
 }

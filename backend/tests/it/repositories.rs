@@ -17,7 +17,151 @@ both_backends!(
     register_index_reindex_and_delete,
     bad_sources_and_names_are_422,
     another_tenant_gets_404_and_roles_are_checked,
+    the_operator_token_goes_only_to_granted_tenants,
 );
+
+/// Requests a git server received: (path, Authorization header).
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
+/// An HTTP server that answers every request with 404 and records it.
+async fn recording_git_server() -> (std::net::SocketAddr, Received) {
+    let seen: Received = Default::default();
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let log = log.clone();
+        async move {
+            let auth = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            log.lock()
+                .unwrap()
+                .push((req.uri().path().to_owned(), auth));
+            StatusCode::NOT_FOUND
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, seen)
+}
+
+/// Addresses on the server's own networks (loopback, link-local cloud
+/// metadata, private ranges) are refused as git hosts; a name is resolved
+/// and checked before every clone, so `localhost` fails at index time
+/// without a request being made.
+#[tokio::test]
+async fn private_and_metadata_addresses_are_refused() {
+    let (addr, seen) = recording_git_server().await;
+    let mut app = TestApp::sqlite_with(|c| c.knowledge.git_allow_http = true).await;
+    app.start_worker();
+    let owner = app.signup("o@example.com", "Org").await;
+    for (i, source) in [
+        "http://169.254.169.254/latest/meta-data.git".to_owned(),
+        format!("http://127.0.0.1:{}/acme/api.git", addr.port()),
+        "https://[::1]/acme/api.git".to_owned(),
+        "https://10.0.0.7/acme/api.git".to_owned(),
+        "https://[::ffff:192.168.1.1]/acme/api.git".to_owned(),
+        "ssh://git@172.16.0.1/acme/api.git".to_owned(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, body) = register(&app, &owner, &format!("r{i}"), source).await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("public address"), "{source}: {message}");
+    }
+    let source = format!("http://localhost:{}/acme/api.git", addr.port());
+    let (status, body) = register(&app, &owner, "named", &source).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let done = wait_for_task(&app, &owner, body["task_id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    let id = body["repository"]["id"].as_str().unwrap();
+    let (_, repo) = app
+        .get(&format!("/api/repositories/{id}"), Some(&owner.token))
+        .await;
+    let error = repo["error"].as_str().unwrap();
+    assert!(error.contains("public address"), "{error}");
+    assert!(seen.lock().unwrap().is_empty(), "git connected anyway");
+}
+
+/// ssh uses only a tenant's own key: without one the index fails saying so
+/// (the server's own keys and agent are never offered).
+#[tokio::test]
+async fn ssh_without_a_key_of_the_tenant_is_refused() {
+    let mut app = TestApp::sqlite_with(|c| {
+        c.knowledge.git_private_hosts = vec!["127.0.0.1".into()];
+    })
+    .await;
+    app.start_worker();
+    let owner = app.signup("o@example.com", "Org").await;
+    let (status, body) = register(&app, &owner, "ssh", "ssh://git@127.0.0.1:9/acme/api.git").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let done = wait_for_task(&app, &owner, body["task_id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    let id = body["repository"]["id"].as_str().unwrap();
+    let (_, repo) = app
+        .get(&format!("/api/repositories/{id}"), Some(&owner.token))
+        .await;
+    let error = repo["error"].as_str().unwrap();
+    assert!(error.contains("SSH key of your own"), "{error}");
+}
+
+/// The operator's token is sent for the tenant and owner it is granted to,
+/// and never for another tenant's repository on the same host.
+async fn the_operator_token_goes_only_to_granted_tenants(app: TestApp) {
+    let (addr, seen) = recording_git_server().await;
+    let granted = app.signup("g@example.com", "Granted").await;
+    let stranger = app.signup("s@example.com", "Stranger").await;
+    let grant = format!("{}=127.0.0.1:{}/acme", granted.tenant_id, addr.port());
+    // The operator's configuration, on a server sharing the database.
+    let mut app = app
+        .twin(move |c| {
+            c.knowledge.git_token = Some(TOKEN.into());
+            c.knowledge.git_token_grants = vec![grant];
+            c.knowledge.git_allow_http = true;
+            c.knowledge.git_private_hosts = vec!["127.0.0.1".into()];
+        })
+        .await;
+    app.start_worker();
+    let expected = {
+        use base64::Engine as _;
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{TOKEN}"));
+        format!("Basic {basic}")
+    };
+    for (session, path, sends) in [
+        (&granted, "acme/api.git", true),
+        (&granted, "other/api.git", false),
+        (&stranger, "acme/api.git", false),
+    ] {
+        seen.lock().unwrap().clear();
+        let source = format!("http://127.0.0.1:{}/{path}", addr.port());
+        let (status, body) = register(
+            &app,
+            session,
+            &format!("r-{}", path.replace('/', "-")),
+            &source,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        let done = wait_for_task(&app, session, body["task_id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "failed", "{done}");
+        let requests = seen.lock().unwrap().clone();
+        assert!(!requests.is_empty(), "{path}: git made no request");
+        let sent = requests
+            .iter()
+            .any(|(_, auth)| auth.as_deref() == Some(expected.as_str()));
+        assert_eq!(sent, sends, "{path}: {requests:?}");
+    }
+}
 
 #[tokio::test]
 async fn sqlite_a_failing_clone_stores_no_credentials() {
@@ -31,7 +175,7 @@ async fn postgres_a_failing_clone_stores_no_credentials() {
 
 #[tokio::test]
 async fn local_directories_are_refused_unless_allowed() {
-    let app = TestApp::sqlite_with(|c| c.knowledge.allow_local_repositories = Some(false)).await;
+    let app = TestApp::sqlite_with(|c| c.knowledge.local_repository_roots = Vec::new()).await;
     let fixture = Fixture::new();
     let owner = app.signup("o@example.com", "Org").await;
     for source in [
@@ -48,7 +192,7 @@ async fn local_directories_are_refused_unless_allowed() {
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with("source:"), "{message}");
         assert!(
-            message.contains("MORNINGAI_ALLOW_LOCAL_REPOSITORIES"),
+            message.contains("does not index its own directories"),
             "{message}"
         );
     }
@@ -70,11 +214,7 @@ async fn local_directories_must_be_inside_the_configured_roots() {
     std::fs::rename(inside.path(), &repo).unwrap();
     std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
     let roots = vec![root.clone()];
-    let app = TestApp::sqlite_with(move |c| {
-        c.knowledge.allow_local_repositories = Some(true);
-        c.knowledge.local_repository_roots = roots;
-    })
-    .await;
+    let app = TestApp::sqlite_with(move |c| c.knowledge.local_repository_roots = roots).await;
     let owner = app.signup("o@example.com", "Org").await;
     for (i, source) in [
         outside.path().display().to_string(),
@@ -98,10 +238,14 @@ async fn local_directories_must_be_inside_the_configured_roots() {
         );
         let message = body["error"]["message"].as_str().unwrap();
         assert!(
-            message.contains("MORNINGAI_LOCAL_REPOSITORY_ROOTS"),
+            message.contains("not inside a directory this server allows"),
             "{source}: {message}"
         );
     }
+    // A directory on the server is an admin's decision, not a member's.
+    let member = app.add_member(&owner, "m@example.com", "member").await;
+    let (status, body) = register(&app, &member, "inside", repo.to_str().unwrap()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
     let (status, body) = register(&app, &owner, "inside", repo.to_str().unwrap()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let _ = std::fs::remove_dir_all(&root);
@@ -112,7 +256,9 @@ const URL_SECRET: &str = "urlsecretpassword0123";
 
 fn with_token(config: &mut morningai_backend::Config) {
     config.knowledge.git_token = Some(TOKEN.into());
-    config.knowledge.git_token_hosts = vec!["127.0.0.1".into()];
+    config.knowledge.git_token_grants = vec!["*=127.0.0.1:9/*".into()];
+    config.knowledge.git_allow_http = true;
+    config.knowledge.git_private_hosts = vec!["127.0.0.1".into()];
 }
 
 /// A small git repository in a temp dir, made with the `git` CLI.
@@ -494,7 +640,7 @@ async fn a_failing_clone_stores_no_credentials(mut app: TestApp) {
         .await;
     assert_eq!(repo["status"], "failed", "{repo}");
     let error = repo["error"].as_str().unwrap();
-    assert!(error.contains("git"), "{error}");
+    assert!(error.contains("could not fetch"), "{error}");
 
     let events = events(&app, &owner, &task).await;
     let (_, audit) = app.get("/api/audit", Some(&owner.token)).await;

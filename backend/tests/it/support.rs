@@ -129,6 +129,8 @@ impl TestApp {
     async fn start(store: Arc<dyn Store>, db: Db, tweak: impl FnOnce(&mut Config)) -> Self {
         let data_dir = TempDir::new();
         let mut config = Config::for_tests("unused://", data_dir.0.clone());
+        // Fixture repositories are made in the temp dir: the operator's opt-in.
+        config.knowledge.local_repository_roots = vec![std::env::temp_dir()];
         tweak(&mut config);
         let secret = config.jwt_secret.clone().unwrap();
         let state = AppState::new(store, config.clone(), &secret).unwrap();

@@ -171,9 +171,7 @@ async fn signup(
     let email = parse_email(&req.email)?;
     password::check_policy(&req.password).map_err(|m| ApiError::validation("password", m))?;
     let tenant_name = tenant_name(&req.tenant_name)?;
-    let hash = password::hash(req.password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = password::hash(req.password).await?;
     let created = state
         .store
         .signup(&email, &hash, &tenant_name)
@@ -209,9 +207,7 @@ async fn login(
         .map_err(ApiError::RateLimited)?;
     let credentials = state.store.user_credentials(&email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
-    let ok = password::verify(req.password, stored_hash)
-        .await
-        .map_err(ApiError::internal)?;
+    let ok = password::verify(req.password, stored_hash).await?;
     let Some(credentials) = credentials.filter(|_| ok) else {
         tracing::info!(%ip, "failed log-in");
         return Err(ApiError::InvalidCredentials);

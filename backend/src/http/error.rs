@@ -57,6 +57,16 @@ pub enum ApiError {
 
 pub type ApiResult<T, E = ApiError> = Result<T, E>;
 
+impl From<crate::auth::password::PasswordError> for ApiError {
+    fn from(e: crate::auth::password::PasswordError) -> Self {
+        use crate::auth::password::PasswordError;
+        match e {
+            PasswordError::Busy(_) => ApiError::RateLimited(Duration::from_secs(2)),
+            PasswordError::Failed(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// The error body every failing response carries.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {

@@ -5,13 +5,16 @@ mod api_keys;
 mod approvals;
 mod audit;
 mod auth;
+mod credentials;
 mod documents;
 mod error;
+mod event_stream;
 mod extract;
 mod faq_files;
 mod faq_suggestions;
 mod faqs;
 mod frontend;
+mod guard;
 mod health;
 mod help_centre;
 mod openapi;
@@ -27,6 +30,7 @@ use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Request, Response};
 use axum::Router;
+use morningai_core::SecretBox;
 use morningai_orchestration::Runtime;
 use morningai_queue::Queue;
 use morningai_store::Store;
@@ -59,6 +63,8 @@ pub struct AppState {
     pub public_limiter: PublicLimiter,
     /// Every tenant's FAQs, searchable (kept in step with the database).
     pub faqs: Arc<FaqLibrary>,
+    /// Seals and opens the tenants' stored credentials (`MORNINGAI_ENCRYPTION_KEY`).
+    pub secret_box: Arc<SecretBox>,
 }
 
 impl AppState {
@@ -68,12 +74,25 @@ impl AppState {
         Self::with_queue(store, queue, config, jwt_secret)
     }
 
-    /// Fails when the model configuration does (an unreadable pricing file).
+    /// Fails when the model configuration does (an unreadable pricing file)
+    /// or the encryption key does ([`crate::secrets::secret_box`]).
     pub fn with_queue(
         store: Arc<dyn Store>,
         queue: Queue,
         config: Config,
         jwt_secret: &str,
+    ) -> anyhow::Result<Self> {
+        let secret_box = Arc::new(crate::secrets::secret_box(&config)?);
+        Self::with_secrets(store, queue, config, jwt_secret, secret_box)
+    }
+
+    /// [`AppState::with_queue`] with the encryption key already resolved.
+    pub fn with_secrets(
+        store: Arc<dyn Store>,
+        queue: Queue,
+        config: Config,
+        jwt_secret: &str,
+        secret_box: Arc<SecretBox>,
     ) -> anyhow::Result<Self> {
         let services = crate::models::services(store.clone(), &config)?;
         let runtime =
@@ -81,6 +100,7 @@ impl AppState {
         let faqs = Arc::new(FaqLibrary::new(store.clone(), Some(services)));
         Ok(Self {
             faqs,
+            secret_box,
             store,
             queue,
             runtime,
@@ -104,6 +124,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(api_keys::router())
+        .merge(credentials::router())
         .merge(tenant::router())
         .merge(audit::router())
         .merge(queue::router())
@@ -131,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(frontend::service(state.config.frontend_dir.clone()))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(guard::browser_guard))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([

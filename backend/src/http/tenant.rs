@@ -97,9 +97,7 @@ async fn add_member(
         )));
     }
     password::check_policy(&req.password).map_err(|m| ApiError::validation("password", m))?;
-    let hash = password::hash(req.password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = password::hash(req.password).await?;
     let user = state.store.create_user(&email, &hash).await?;
     let member = state
         .store

@@ -312,6 +312,33 @@ describe('dashboard', { concurrency: false }, () => {
     assert.equal(await page.locator('a[data-task-id]').count(), 2);
   });
 
+  test('credentials: a refused host shown at its field, a git token added without its secret, deleted', { timeout: 60_000 }, async () => {
+    const page = context.pages()[0];
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await page.getByText('No credentials yet').waitFor();
+    await page.getByLabel('Host').fill('https://github.com/org');
+    await page.getByLabel('Token').fill('ghp_e2e_not_a_real_token');
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    await page.getByText(/^The host must be a host name/).waitFor();
+    assert.equal(await page.getByLabel('Host').getAttribute('aria-invalid'), 'true');
+
+    await page.getByLabel('Host').fill('GitHub.com');
+    await page.getByLabel('Label').fill('CI bot');
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    const list = page.getByRole('list', { name: 'Credentials' });
+    await list.waitFor();
+    assert.match(await list.textContent(), /Git token.*github\.com.*CI bot.*user x-access-token.*last used never/);
+    assert.equal(await page.getByLabel('Token').inputValue(), '');
+    await shot(page, '10a-credentials');
+    const listed = await page.evaluate(async () => (await fetch('/api/credentials')).text());
+    assert.doesNotMatch(listed, /ghp_e2e_not_a_real_token/);
+
+    await list.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete git token for github.com' }).click();
+    await page.getByText('No credentials yet').waitFor();
+  });
+
   test('repositories: add, watch it index, re-index, delete; a daily budget on the overview', { timeout: 60_000 }, async () => {
     const page = context.pages()[0];
     const nav = page.getByRole('navigation', { name: 'Main' });

@@ -16,6 +16,9 @@ export type Approval = Schemas['Approval'];
 export type Member = Schemas['Member'];
 export type ApiKey = Schemas['ApiKey'];
 export type CreatedApiKey = Schemas['CreatedApiKey'];
+export type Credential = Schemas['Credential'];
+export type CredentialKind = Schemas['CredentialKind'];
+export type CreateCredentialRequest = Schemas['CreateCredentialRequest'];
 export type Me = Schemas['MeResponse'];
 export type SessionResponse = Schemas['SessionResponse'];
 export type Usage = Schemas['UsageBody'];
@@ -266,6 +269,12 @@ export const api = {
     list: (signal?: AbortSignal) => request<ApiKey[]>('GET', '/api/api-keys', { signal }),
     create: (body: Schemas['CreateApiKeyRequest']) => request<CreatedApiKey>('POST', '/api/api-keys', { body }),
     revoke: (keyId: string) => request<void>('DELETE', `/api/api-keys/${id(keyId)}`),
+  },
+  /** The tenant's git tokens and SSH keys (owners and admins); secrets go in, never come out. */
+  credentials: {
+    list: (signal?: AbortSignal) => request<Credential[]>('GET', '/api/credentials', { signal }),
+    create: (body: CreateCredentialRequest) => request<Credential>('POST', '/api/credentials', { body }),
+    remove: (credentialId: string) => request<void>('DELETE', `/api/credentials/${id(credentialId)}`),
   },
   usage: {
     get: (query: UsageQuery = {}, signal?: AbortSignal) => request<Usage>('GET', '/api/usage', { query, signal }),

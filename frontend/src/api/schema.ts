@@ -158,6 +158,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's credentials, without their secrets (owners and admins). */
+        get: operations["list_credentials"];
+        put?: never;
+        /**
+         * Store a credential for the agents: a git token (sent to that host only)
+         *     or an SSH key. The newest credential of a kind for a host is the one used.
+         */
+        post: operations["create_credential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a credential; the agents stop using it at once. */
+        delete: operations["delete_credential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/documents": {
         parameters: {
             query?: never;
@@ -630,7 +668,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The workers registered by their heartbeats. */
+        /**
+         * The workers registered by their heartbeats, with the jobs of your tenant
+         *     each is running.
+         */
         get: operations["workers"];
         put?: never;
         post?: never;
@@ -837,7 +878,9 @@ export interface paths {
         /**
          * The task's events, live (server-sent events). Each event's `id` is its
          *     sequence number: reconnect with `Last-Event-ID` to continue with no gap or
-         *     duplicate. The stream ends after the task's final event.
+         *     duplicate. The stream ends after the task's final event, after 30 minutes
+         *     (reconnect), or when the session or key is revoked; at most 16 streams
+         *     per user and 256 per tenant are open at once (429 beyond).
          */
         get: operations["task_events"];
         put?: never;
@@ -1253,6 +1296,28 @@ export interface components {
             name: string;
             role?: null | components["schemas"]["Role"];
         };
+        /** @description A credential to store. No `Debug`: it holds the secret. */
+        CreateCredentialRequest: {
+            /**
+             * @description The host it is for, `host` or `host:port` (e.g. `github.com`); no
+             *     scheme, no path.
+             */
+            host: string;
+            kind: components["schemas"]["CredentialKind"];
+            /** @description What it is for, e.g. "CI bot token". */
+            label?: string | null;
+            /**
+             * Format: password
+             * @description The token, or the private key (`-----BEGIN OPENSSH PRIVATE KEY-----` …).
+             *     Stored encrypted; never returned.
+             */
+            secret: string;
+            /**
+             * @description For `git_token`: the user name sent with the token (default
+             *     `x-access-token`). Ignored for `ssh_key`.
+             */
+            username?: string | null;
+        };
         CreateFaqRequest: {
             /** @description Markdown. */
             answer: string;
@@ -1292,6 +1357,38 @@ export interface components {
             /** @description The key itself. Shown only in this response: store it now. */
             secret: string;
         };
+        /** @description A stored credential, without its secret (which is never returned). */
+        Credential: {
+            /** Format: date-time */
+            created_at: string;
+            created_by?: null | components["schemas"]["UserId"];
+            /** @description The host (`host` or `host:port`, lower case) it is used for. */
+            host: string;
+            id: components["schemas"]["CredentialId"];
+            kind: components["schemas"]["CredentialKind"];
+            label: string;
+            /**
+             * Format: date-time
+             * @description When an agent last used it.
+             */
+            last_used_at?: string | null;
+            tenant_id: components["schemas"]["TenantId"];
+            /**
+             * @description For `git_token`: the user name sent with the token (none:
+             *     `x-access-token`). Not used for `ssh_key`.
+             */
+            username?: string | null;
+        };
+        /**
+         * Format: uuid
+         * @description A credential a tenant stored (a git token, an SSH key).
+         */
+        CredentialId: string;
+        /**
+         * @description What a credential is and how it is used.
+         * @enum {string}
+         */
+        CredentialKind: "git_token" | "ssh_key";
         CurrentSpend: {
             /** @description This UTC day. */
             day: components["schemas"]["SpendBody"];
@@ -1378,23 +1475,42 @@ export interface components {
          *     case-insensitive everywhere it is compared.
          */
         Email: string;
+        /**
+         * @description Every field is bounded (`morningai_core::job::limits`); a value out of
+         *     bounds is refused (422), never clamped.
+         */
         EnqueueRequest: {
             /**
              * Format: int32
-             * @description Run no sooner than this many milliseconds from now.
+             * @description Run no sooner than this many milliseconds from now; at most 7 days.
              */
             delay_ms?: number | null;
+            /** @description 1 to 100 bytes. */
             idempotency_key?: string | null;
             /** @description One of the built-in kinds: system.noop, system.echo, system.sleep, system.fail. */
             kind: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 1 to 10, default 3.
+             */
             max_attempts?: number | null;
+            /** @description At most 64 KiB of JSON. */
             payload?: Record<string, unknown>;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description -100 to 100 (higher runs first), default 0. Tenant jobs never
+             *     outrank the system's.
+             */
             priority?: number | null;
-            /** @description Default `default`. */
+            /**
+             * @description One of the queues the workers take jobs from (`MORNINGAI_QUEUES`);
+             *     default `default`.
+             */
             queue?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 1,000 to 3,600,000 (an hour), default 300,000.
+             */
             timeout_ms?: number | null;
         };
         EnqueueResponse: {
@@ -2216,6 +2332,8 @@ export interface components {
             started_at_ms: number;
         };
         WorkerView: components["schemas"]["WorkerInfo"] & {
+            /** @description Jobs it is running now, every tenant's (only yours are listed). */
+            running_jobs: number;
             /** @description No heartbeat for longer than a lease: the worker is probably gone. */
             stale: boolean;
         };
@@ -2677,6 +2795,150 @@ export interface operations {
             };
             /** @description too many sign-ups from this IP */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_credentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCredentialRequest"];
+            };
+        };
+        responses: {
+            /** @description stored; the secret is not returned */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the credential's id */
+                id: components["schemas"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5101,6 +5363,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

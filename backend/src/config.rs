@@ -508,6 +508,14 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("repos"))
     }
 
+    /// The caps of a tenant that set none: the configured ones, or safe
+    /// defaults when a remote model is configured and no USD cap is.
+    pub fn default_budget(&self) -> morningai_core::Budget {
+        let remote = self.models.llm_provider == ChatProvider::Openai
+            || self.models.embed_provider == EmbedProvider::Openai;
+        self.usage.default_budget(remote)
+    }
+
     /// Which repository sources tenants may use.
     pub fn source_policy(&self) -> morningai_knowledge::SourcePolicy {
         let knowledge = &self.knowledge;

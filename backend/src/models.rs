@@ -32,7 +32,7 @@ pub fn services(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<ModelS
         chat: models.chat,
         embedder: models.embedder,
         pricing: Arc::new(pricing),
-        ledger: Arc::new(StoreLedger::new(store, config.usage.default_budget())),
+        ledger: Arc::new(StoreLedger::new(store, config.default_budget())),
     })
 }
 

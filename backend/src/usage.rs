@@ -12,13 +12,32 @@ fn usd_cap(usd: Option<f64>) -> Option<MicroUsd> {
     usd.map(|usd| MicroUsd::from_usd(usd).unwrap_or(MicroUsd(i64::MAX)))
 }
 
+/// Per-tenant spending caps when a remote (possibly paid) model is
+/// configured and the operator set none: with open sign-up, no cap would let
+/// any stranger spend the operator's credit. USD per day, hour and task.
+pub const REMOTE_DEFAULT_USD: (f64, f64, f64) = (5.0, 1.0, 0.5);
+
 impl UsageConfig {
-    /// The caps of a tenant that overrides none (`MORNINGAI_BUDGET_*`).
-    pub fn default_budget(&self) -> Budget {
+    /// The caps of a tenant that overrides none (`MORNINGAI_BUDGET_*`); with
+    /// a `remote` model and no USD cap configured, [`REMOTE_DEFAULT_USD`].
+    pub fn default_budget(&self, remote: bool) -> Budget {
+        let none_set = self.budget_daily_usd.is_none()
+            && self.budget_hourly_usd.is_none()
+            && self.budget_task_usd.is_none();
+        let (daily, hourly, task) = if remote && none_set {
+            let (d, h, t) = REMOTE_DEFAULT_USD;
+            (Some(d), Some(h), Some(t))
+        } else {
+            (
+                self.budget_daily_usd,
+                self.budget_hourly_usd,
+                self.budget_task_usd,
+            )
+        };
         Budget {
-            daily_usd: usd_cap(self.budget_daily_usd),
-            hourly_usd: usd_cap(self.budget_hourly_usd),
-            task_usd: usd_cap(self.budget_task_usd),
+            daily_usd: usd_cap(daily),
+            hourly_usd: usd_cap(hourly),
+            task_usd: usd_cap(task),
             daily_tokens: self.budget_daily_tokens,
             hourly_tokens: self.budget_hourly_tokens,
             task_tokens: self.budget_task_tokens,
@@ -41,11 +60,15 @@ mod tests {
     #[test]
     fn default_budget_from_configuration() {
         let mut config = crate::Config::for_tests("unused://", "/tmp".into()).usage;
-        assert_eq!(config.default_budget(), Budget::UNLIMITED);
+        assert_eq!(config.default_budget(false), Budget::UNLIMITED);
+        // A remote model with no caps configured gets the safe defaults.
+        let remote = config.default_budget(true);
+        assert_eq!(remote.daily_usd, Some(MicroUsd(5_000_000)));
+        assert_eq!(remote.task_usd, Some(MicroUsd(500_000)));
         config.budget_daily_usd = Some(2.5);
         config.budget_task_tokens = Some(10_000);
         config.budget_hourly_usd = Some(1e300);
-        let budget = config.default_budget();
+        let budget = config.default_budget(true);
         assert_eq!(budget.daily_usd, Some(MicroUsd(2_500_000)));
         assert_eq!(budget.task_tokens, Some(10_000));
         assert_eq!(budget.hourly_usd, Some(MicroUsd(i64::MAX)));

@@ -205,15 +205,24 @@ impl Budget {
         task_tokens: None,
     };
 
-    /// Reading `self` as a tenant's overrides: each cap it sets, else the default's.
+    /// Reading `self` as a tenant's overrides: each cap it sets, else the
+    /// default's — but never above the default's: the defaults are the
+    /// operator's, spending the operator's credit, and a tenant (any
+    /// stranger, with open sign-up) may only tighten them.
     pub fn over(self, default: Budget) -> Budget {
+        fn tighter<T: Ord>(own: Option<T>, default: Option<T>) -> Option<T> {
+            match (own, default) {
+                (Some(own), Some(default)) => Some(own.min(default)),
+                (own, default) => own.or(default),
+            }
+        }
         Budget {
-            daily_usd: self.daily_usd.or(default.daily_usd),
-            hourly_usd: self.hourly_usd.or(default.hourly_usd),
-            task_usd: self.task_usd.or(default.task_usd),
-            daily_tokens: self.daily_tokens.or(default.daily_tokens),
-            hourly_tokens: self.hourly_tokens.or(default.hourly_tokens),
-            task_tokens: self.task_tokens.or(default.task_tokens),
+            daily_usd: tighter(self.daily_usd, default.daily_usd),
+            hourly_usd: tighter(self.hourly_usd, default.hourly_usd),
+            task_usd: tighter(self.task_usd, default.task_usd),
+            daily_tokens: tighter(self.daily_tokens, default.daily_tokens),
+            hourly_tokens: tighter(self.hourly_tokens, default.hourly_tokens),
+            task_tokens: tighter(self.task_tokens, default.task_tokens),
         }
     }
 }
@@ -362,6 +371,15 @@ mod tests {
         assert_eq!(effective.task_tokens, Some(1000));
         assert_eq!(effective.hourly_tokens, Some(7));
         assert_eq!(effective.hourly_usd, None);
+        // A tenant cannot raise the operator's caps: only lower them.
+        let raised = Budget {
+            daily_usd: Some(MicroUsd(1_000_000_000)),
+            task_tokens: Some(10),
+            ..Budget::UNLIMITED
+        }
+        .over(default);
+        assert_eq!(raised.daily_usd, Some(MicroUsd(5_000_000)));
+        assert_eq!(raised.task_tokens, Some(10));
 
         let patch = BudgetPatch {
             daily_usd: Some(None),

@@ -272,7 +272,7 @@ async fn budgets_body(
     state: &AppState,
     tenant: morningai_core::TenantId,
 ) -> ApiResult<BudgetsBody> {
-    let defaults = state.config.usage.default_budget();
+    let defaults = state.config.default_budget();
     let overrides = state.store.budget_overrides(tenant).await?;
     let now = now_ms();
     let spent = state.store.spent(tenant, None, now).await?;

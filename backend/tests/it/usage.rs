@@ -327,6 +327,24 @@ async fn budgets_show_defaults_overrides_and_spend(app: TestApp) {
     assert_eq!(theirs["effective"], defaults);
     assert_eq!(theirs["overridden"], json!([]));
     assert_eq!(theirs["spent"]["day"]["tokens"], 0);
+
+    // The defaults are the operator's: a tenant may lower them, never raise.
+    let (status, raised) = put_budgets(
+        &app,
+        &owner.token,
+        json!({ "daily_usd": 1000000.0, "task_tokens": 1000000 }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{raised}");
+    assert_eq!(raised["effective"]["daily_usd"], 5.0);
+    assert_eq!(raised["effective"]["task_tokens"], 1000);
+    let (status, body) = put_budgets(
+        &app,
+        &owner.token,
+        json!({ "daily_usd": null, "task_tokens": null }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn only_owners_and_admins_change_budgets_and_values_are_validated(app: TestApp) {

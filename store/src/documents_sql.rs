@@ -361,6 +361,53 @@ macro_rules! impl_document_store {
                 Ok(())
             }
 
+            async fn reserve_publication(
+                &self,
+                tenant: TenantId,
+                key: &str,
+                since_ms: i64,
+                now_ms: i64,
+                max: i64,
+            ) -> StoreResult<bool> {
+                let mut tx = self.begin(Scope::tenant(tenant, None).writing()).await?;
+                // The tenant's reservations take turns: the count below is
+                // then the truth until this commits.
+                <$store>::lock_publications(&mut tx, tenant).await?;
+                let (mine,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM publication_slots WHERE tenant_id = $1 AND key = $2",
+                )
+                .bind(tenant.0)
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+                if mine > 0 {
+                    tx.commit().await?;
+                    return Ok(true);
+                }
+                let (recent,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM publication_slots
+                     WHERE tenant_id = $1 AND reserved_at_ms >= $2",
+                )
+                .bind(tenant.0)
+                .bind(since_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                if recent >= max {
+                    tx.commit().await?;
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO publication_slots (tenant_id, key, reserved_at_ms) VALUES ($1, $2, $3)",
+                )
+                .bind(tenant.0)
+                .bind(key)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn publications_since(
                 &self,
                 tenant: TenantId,

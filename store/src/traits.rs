@@ -558,6 +558,17 @@ pub trait DocumentStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Versions of the tenant published at or after `since` (the pull
     /// request rate limit).
+    /// Takes one of the tenant's publication slots for `key` (a branch):
+    /// `false` when `max` were taken since `since_ms` by other keys. The
+    /// same key again is `true` without taking another (a retried run).
+    async fn reserve_publication(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        since_ms: i64,
+        now_ms: i64,
+        max: i64,
+    ) -> StoreResult<bool>;
     async fn publications_since(&self, tenant: TenantId, since: OffsetDateTime)
         -> StoreResult<i64>;
 }

@@ -95,7 +95,6 @@ pub async fn publish_node(
         .await
         .map_err(|e| store_error("reading the repository", e))?
         .ok_or_else(|| fatal(format!("repository {} no longer exists", s.repository_id)))?;
-    check_rate(env, ctx.tenant_id).await?;
 
     let slug = slugify(&s.question);
     let path = env.publish.path_template.replace("{slug}", &slug);
@@ -114,6 +113,7 @@ pub async fn publish_node(
     // Refused before anything is pushed.
     let forge_repo =
         pull_request_target(env, ctx, &repo, s.pull_request_repository.clone()).await?;
+    reserve_publication(env, ctx.tenant_id, &branch).await?;
     let commit = commit_and_push(env, &repo, base, &path, &branch, content, message).await?;
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
 
@@ -229,17 +229,24 @@ pub(crate) async fn open_pull_request(
     Ok(publication)
 }
 
-pub(crate) async fn check_rate(env: &GraphEnv, tenant: TenantId) -> Result<(), NodeError> {
-    let hour_ago = OffsetDateTime::now_utc() - time::Duration::hours(1);
-    let recent = env
+/// Takes one of the tenant's publication slots for `branch` before anything
+/// is pushed (documents and FAQs share `MORNINGAI_PUBLISH_PER_HOUR`); a
+/// retried run reuses its own.
+pub(crate) async fn reserve_publication(
+    env: &GraphEnv,
+    tenant: TenantId,
+    branch: &str,
+) -> Result<(), NodeError> {
+    let now = morningai_core::now_ms();
+    let max = i64::from(env.publish.max_per_hour);
+    let reserved = env
         .store
-        .publications_since(tenant, hour_ago)
+        .reserve_publication(tenant, branch, now - 3_600_000, now, max)
         .await
-        .map_err(|e| store_error("counting publications", e))?;
-    if recent >= i64::from(env.publish.max_per_hour) {
+        .map_err(|e| store_error("reserving a publication", e))?;
+    if !reserved {
         return Err(fatal(format!(
-            "publication rate limit reached: {recent} documents published in the last hour (at most {} per hour); the document is saved, publish it later",
-            env.publish.max_per_hour
+            "publication rate limit reached: {max} publications started in the last hour (at most {max} per hour); the document is saved, publish it later"
         )));
     }
     Ok(())

@@ -33,7 +33,7 @@ use serde_json::json;
 use super::generate::{self, DraftAnswer, MAX_QUESTIONS};
 use crate::doc::graph::{fatal, not_indexed, with_index};
 use crate::doc::publish::{
-    branch_name, check_rate, commit_and_push, open_pull_request, pull_request_target,
+    branch_name, commit_and_push, open_pull_request, pull_request_target, reserve_publication,
 };
 use crate::env::GraphEnv;
 
@@ -666,7 +666,6 @@ async fn publish(
         .await
         .map_err(|e| retryable("reading the repository", e))?
         .ok_or_else(|| fatal(format!("repository {} no longer exists", s.repository_id)))?;
-    check_rate(env, ctx.tenant_id).await?;
     let faqs = super::all_faqs(
         &*env.store,
         ctx.tenant_id,
@@ -702,6 +701,7 @@ async fn publish(
     // Refused before anything is pushed.
     let forge_repo =
         pull_request_target(env, ctx, &repo, s.pull_request_repository.clone()).await?;
+    reserve_publication(env, ctx.tenant_id, &branch).await?;
     let commit = commit_and_push(env, &repo, base, &path, &branch, content, message).await?;
     ctx.log(format!("committed {path} as {commit} on branch {branch}"));
     let pr = NewPullRequest {

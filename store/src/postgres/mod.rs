@@ -159,6 +159,20 @@ impl PgStore {
 
     /// Locks a tenant's owner rows so that two concurrent demotions cannot
     /// together remove the last owner.
+    /// Serialises a tenant's publication reservations until the commit.
+    pub(crate) async fn lock_publications(
+        tx: &mut Transaction<'static, Postgres>,
+        tenant: morningai_core::TenantId,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtext('morningai.publications'), hashtext($1))",
+        )
+        .bind(tenant.0.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn lock_owners(
         tx: &mut Transaction<'static, Postgres>,
         tenant: morningai_core::TenantId,

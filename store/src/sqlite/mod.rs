@@ -120,6 +120,14 @@ impl SqliteStore {
     }
 
     /// Nothing to lock: every write transaction holds the one writer connection.
+    pub(crate) async fn lock_publications(
+        _tx: &mut Transaction<'static, Sqlite>,
+        _tenant: morningai_core::TenantId,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Nothing to lock: every write transaction holds the one writer connection.
     pub(crate) async fn lock_owners(
         _tx: &mut Transaction<'static, Sqlite>,
         _tenant: morningai_core::TenantId,

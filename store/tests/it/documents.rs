@@ -16,6 +16,7 @@ both_stores!(
     publications_are_kept_and_counted,
     deleting_removes_every_version,
     tenants_cannot_reach_each_others_documents,
+    publication_slots_are_reserved_not_counted,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
@@ -302,4 +303,40 @@ async fn tenants_cannot_reach_each_others_documents(store: &dyn Store) {
             .latest_version,
         1
     );
+}
+
+/// Concurrent publications of one tenant take at most `max` slots an hour;
+/// a retried run (same key) keeps its slot; another tenant has its own.
+async fn publication_slots_are_reserved_not_counted(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let b = tenant(store, "b").await;
+    let now = morningai_core::now_ms();
+    let hour_ago = now - 3_600_000;
+    let attempts = futures::future::join_all((0..10).map(|i| {
+        let key = format!("morningai/branch-{i}");
+        async move {
+            store
+                .reserve_publication(a.tenant_id, &key, hour_ago, now, 3)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert_eq!(attempts.iter().filter(|taken| **taken).count(), 3);
+    let first = attempts.iter().position(|taken| *taken).unwrap();
+    let again = format!("morningai/branch-{first}");
+    assert!(store
+        .reserve_publication(a.tenant_id, &again, hour_ago, now, 3)
+        .await
+        .unwrap());
+    assert!(store
+        .reserve_publication(b.tenant_id, "morningai/branch-0", hour_ago, now, 3)
+        .await
+        .unwrap());
+    // An hour later the slots are free again.
+    let later = now + 3_600_001;
+    assert!(store
+        .reserve_publication(a.tenant_id, "morningai/next", later - 3_600_000, later, 3)
+        .await
+        .unwrap());
 }

@@ -68,6 +68,11 @@ async fn world() -> World {
             .unwrap();
         document_rows(&db, &ctx, repo.id).await;
         faq_rows(&db, &ctx, name).await;
+        assert!(db
+            .store
+            .reserve_publication(ctx.tenant_id, name, 0, 1, 10)
+            .await
+            .unwrap());
         ctxs.push(ctx);
     }
     World {
@@ -298,6 +303,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("faq_suggestions", "tenant_id", "INSERT INTO faq_suggestions (id, tenant_id, query, status, created_at, updated_at) VALUES (gen_random_uuid(), $1, 'q', 'open', now(), now())"),
     ("faq_revisions", "tenant_id", "INSERT INTO faq_revisions (tenant_id, revision) VALUES ($1, 1)"),
     ("faq_tombstones", "tenant_id", "INSERT INTO faq_tombstones (tenant_id, faq_id, revision) VALUES ($1, gen_random_uuid(), 1)"),
+    ("publication_slots", "tenant_id", "INSERT INTO publication_slots (tenant_id, key, reserved_at_ms) VALUES ($1, 'k' || md5(random()::text), 0)"),
     ("faq_help_centres", "tenant_id", "INSERT INTO faq_help_centres (tenant_id, slug, enabled, title, updated_at) VALUES ($1, 'x' || md5(random()::text), true, 't', now()) ON CONFLICT DO NOTHING"),
 ];
 

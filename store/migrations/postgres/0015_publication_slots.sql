@@ -1,0 +1,17 @@
+-- One row per publication a tenant started (a branch pushed, a pull request
+-- opened), taken before anything is pushed: the hourly limit is reserved,
+-- not counted after the fact, and covers documents and FAQs alike. The key
+-- (the branch) makes a retried run reuse its own slot.
+CREATE TABLE publication_slots (
+    tenant_id   uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    key         text NOT NULL CHECK (length(key) BETWEEN 1 AND 300),
+    reserved_at_ms bigint NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX publication_slots_recent ON publication_slots (tenant_id, reserved_at_ms);
+
+ALTER TABLE publication_slots ENABLE ROW LEVEL SECURITY;
+ALTER TABLE publication_slots FORCE ROW LEVEL SECURITY;
+CREATE POLICY publication_slots_all ON publication_slots
+    USING (tenant_id = app_current_tenant()) WITH CHECK (tenant_id = app_current_tenant());
+GRANT SELECT, INSERT, DELETE ON publication_slots TO morningai_app;

@@ -296,8 +296,13 @@ async fn diff_faq_versions(
     Query(q): Query<DiffQuery>,
 ) -> ApiResult<Json<FaqDiff>> {
     let faq = load(&state, ctx.tenant_id, id).await?;
+    for (field, n) in [("from", q.from), ("to", q.to)] {
+        if n.is_some_and(|n| n < 1) {
+            return Err(ApiError::validation(field, "versions count from 1"));
+        }
+    }
     let to = q.to.unwrap_or(faq.version);
-    let from = q.from.unwrap_or((to - 1).max(1));
+    let from = q.from.unwrap_or(to.saturating_sub(1).max(1));
     let version = |n: i64, field: &'static str| {
         let state = state.clone();
         async move {

@@ -122,6 +122,18 @@ async fn faqs_are_written_with_versions_and_roles(app: TestApp) {
         diff.contains("-Under **Billing**.") && diff.contains("+Under **Billing → History**."),
         "{diff}"
     );
+    // Found by the API fuzzer: the lowest i64 overflowed `to - 1` (a 500).
+    for query in ["to=-9223372036854775808", "from=0", "from=1&to=-1"] {
+        let (status, body) = app
+            .get(&format!("/api/faqs/{id}/diff?{query}"), Some(&member.token))
+            .await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        );
+    }
 
     // Filters, then the category cannot go while it holds the FAQ.
     let (_, page) = app

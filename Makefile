@@ -34,6 +34,11 @@ api:
 	$(CARGO) build --bin morningai
 	cd frontend && MORNINGAI_BIN=$(CURDIR)/target/debug/morningai npm run --silent api:update
 
+# API fuzzing (schemathesis, two tenants, scripts/reliability/fuzz.sh): figures in target/reliability/fuzz.json.
+reliability:
+	$(CARGO) build --bin morningai
+	$(SHELL) scripts/reliability/fuzz.sh
+
 # Prefers nextest; falls back to cargo test. Always prints the PostgreSQL test count
 # (tests whose binary id or path contains "postgres") so silently missing ones show up.
 test-inner: lint

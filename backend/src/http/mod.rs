@@ -140,12 +140,15 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut openapi = api().into_openapi();
+    openapi::add_common_errors(&mut openapi);
+    openapi
 }
 
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    let (routes, openapi) = api().split_for_parts();
+    let (routes, mut openapi) = api().split_for_parts();
+    openapi::add_common_errors(&mut openapi);
     routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         // The dashboard; unknown `/api` paths get `ApiError::RouteNotFound` there.

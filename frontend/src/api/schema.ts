@@ -2419,6 +2419,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2631,6 +2640,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2785,6 +2803,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2878,6 +2905,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3260,6 +3296,15 @@ export interface operations {
                     "application/json": components["schemas"]["FaqCategory"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3285,6 +3330,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3319,6 +3373,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             401: {
                 headers: {
@@ -3378,6 +3441,15 @@ export interface operations {
                     "application/json": components["schemas"]["FaqCategory"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3403,6 +3475,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3438,6 +3519,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuggestionList"];
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -3517,6 +3607,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApprovedSuggestion"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,6 +3641,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3577,6 +3685,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqSuggestion"];
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -3632,6 +3749,15 @@ export interface operations {
                     "application/json": components["schemas"]["FaqPage"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3671,6 +3797,15 @@ export interface operations {
                     "application/json": components["schemas"]["Faq"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,6 +3831,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3731,6 +3875,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqAnalytics"];
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -3771,6 +3924,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -3818,6 +3980,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3835,6 +4006,15 @@ export interface operations {
                 };
             };
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3885,6 +4065,15 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResults"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,6 +4112,15 @@ export interface operations {
                     "application/json": components["schemas"]["Faq"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3958,6 +4156,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             401: {
                 headers: {
@@ -4009,6 +4216,15 @@ export interface operations {
                     "application/json": components["schemas"]["Faq"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4034,6 +4250,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4074,6 +4299,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqDiff"];
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -4126,6 +4360,15 @@ export interface operations {
                     "application/json": components["schemas"]["FaqFeedback"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4135,6 +4378,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4170,6 +4422,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqVersion"][];
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -4238,6 +4499,15 @@ export interface operations {
                     "application/json": components["schemas"]["HelpCentreView"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4255,6 +4525,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4375,6 +4654,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4779,6 +5067,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5130,6 +5427,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5436,6 +5742,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5505,6 +5820,15 @@ export interface operations {
             };
             /** @description the task is not waiting for approval */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5623,6 +5947,15 @@ export interface operations {
             };
             /** @description the email already has an account */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5760,6 +6093,15 @@ export interface operations {
             };
             /** @description would leave no owner */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5954,6 +6296,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicHelpCentre"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5997,6 +6348,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicFaqPage"];
+                };
+            };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -6051,6 +6411,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicSearchResults"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6099,6 +6468,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicFaq"];
                 };
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6141,7 +6519,25 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description a path or query parameter, or the body, does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body's `Content-Type` is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -70,7 +70,8 @@ describe('the public help centre', () => {
     expect(within(nav).getByRole('link', { name: 'All questions' })).toHaveAttribute('aria-current', 'page');
 
     const list = await screen.findByRole('list', { name: 'Questions' });
-    expect(within(list).getByRole('link', { name: 'How do I get a refund?' })).toHaveAttribute('href', '/help/acme-help/faqs/f1');
+    // The list may render before its items: wait for them.
+    expect(await within(list).findByRole('link', { name: 'How do I get a refund?' })).toHaveAttribute('href', '/help/acme-help/faqs/f1');
     expect(within(list).getByText('Billing › Refunds')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'More questions' }));
     expect(await within(list).findByRole('link', { name: 'Can I pay by invoice?' })).toBeInTheDocument();
@@ -88,7 +89,7 @@ describe('the public help centre', () => {
     const results = await screen.findByRole('list', { name: 'Search results' });
     expect(screen.getByTestId('help-search-summary')).toHaveTextContent('1 answer for “refund”, best first');
     expect(urls(calls, '/public/acme-help/faqs/search')).toEqual(['/public/acme-help/faqs/search?q=refund']);
-    await userEvent.click(within(results).getByRole('link', { name: 'How do I get a refund?' }));
+    await userEvent.click(await within(results).findByRole('link', { name: 'How do I get a refund?' }));
 
     expect(await screen.findByRole('heading', { level: 1, name: 'How do I get a refund?' })).toBeInTheDocument();
     expect(router.state.location.search).toBe('?query=q1');

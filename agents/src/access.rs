@@ -44,7 +44,7 @@ pub async fn remote_access(
     match url.scheme() {
         Scheme::File => {}
         Scheme::Ssh => {
-            let key = tenant_secret(env, tenant, CredentialKind::SshKey, &host_key(url)).await?;
+            let key = tenant_secret(env, tenant, CredentialKind::SshKey, &url.host_key()).await?;
             let Some((_, key)) = key else {
                 return Err(SourceRefused::SshNeedsKey.to_string());
             };
@@ -64,7 +64,7 @@ async fn git_credentials(
     tenant: TenantId,
     url: &RepoUrl,
 ) -> Result<Option<GitCredentials>, String> {
-    let host = host_key(url);
+    let host = url.host_key();
     if let Some((username, token)) = tenant_token(env, tenant, &host).await? {
         return Ok(Some(GitCredentials { username, token }));
     }
@@ -101,7 +101,7 @@ pub async fn forge_for(
     let registered_granted = match RepoSource::parse(&repo.source) {
         Ok(RepoSource::Url(url)) if url.scheme() != Scheme::File => {
             let owner = url.owner_and_name().map(|(owner, _)| owner);
-            host_key(&url) == forge_host && operator.granted(tenant, &forge_host, owner.as_deref())
+            url.host_key() == forge_host && operator.granted(tenant, &forge_host, owner.as_deref())
         }
         // A directory an admin registered inside the operator's roots.
         _ => true,
@@ -154,19 +154,4 @@ async fn tenant_secret(
     let secret = String::from_utf8(plain)
         .map_err(|_| format!("the stored credential `{}` is not text", credential.label))?;
     Ok(Some((credential.username, secret)))
-}
-
-/// How a credential names the host of `url`: `host`, or `host:port` when the
-/// port is not the scheme's default.
-pub fn host_key(url: &RepoUrl) -> String {
-    let default = match url.scheme() {
-        Scheme::Https => 443,
-        Scheme::Http => 80,
-        Scheme::Ssh => 22,
-        Scheme::File => 0,
-    };
-    match url.port() {
-        port if port == default => url.host(),
-        port => format!("{}:{port}", url.host()),
-    }
 }

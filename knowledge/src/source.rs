@@ -63,6 +63,16 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    /// The port git uses when the URL names none (0 for `file`).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Https => 443,
+            Scheme::Http => 80,
+            Scheme::Ssh => 22,
+            Scheme::File => 0,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Https => "https",
@@ -137,12 +147,16 @@ impl RepoUrl {
 
     /// The port git connects to.
     pub fn port(&self) -> u16 {
-        self.url.port().unwrap_or(match self.scheme {
-            Scheme::Https => 443,
-            Scheme::Http => 80,
-            Scheme::Ssh => 22,
-            Scheme::File => 0,
-        })
+        self.url.port().unwrap_or(self.scheme.default_port())
+    }
+
+    /// How a credential names this URL's host: `host`, or `host:port` when
+    /// the port is not the scheme's default.
+    pub fn host_key(&self) -> String {
+        match self.port() {
+            port if port == self.scheme.default_port() => self.host(),
+            port => format!("{}:{port}", self.host()),
+        }
     }
 
     /// The path of a `file://` URL.

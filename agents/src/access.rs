@@ -39,6 +39,7 @@ pub async fn remote_access(
         allow_http: env.sources.allow_http,
         allow_file: url.scheme() == Scheme::File,
         known_hosts,
+        max_clone_bytes: env.sources.max_clone_bytes,
         ..RemoteAccess::default()
     };
     match url.scheme() {

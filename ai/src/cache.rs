@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use morningai_core::{CallKind, CallOutcome, MicroUsd, TenantId};
+use morningai_core::{CallKind, CallOutcome, MicroUsd, ModelCallId, TenantId};
 use sha2::{Digest, Sha256};
 
 use crate::metered::{CallReport, CallScope, Ledger, Meter, MeteredChat};
@@ -122,6 +122,7 @@ impl CachedChat {
         if let Some(meter) = &self.meter {
             meter
                 .record(CallReport {
+                    id: ModelCallId::new(),
                     provider: self.inner.provider(),
                     model: if hit.model.is_empty() {
                         self.inner.model()

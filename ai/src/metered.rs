@@ -3,18 +3,19 @@
 //! (nothing sent) when a cap would be exceeded, and record every call —
 //! answered, failed or refused — in a [`Ledger`].
 //!
-//! Budgets are checked, not reserved: a call reads what has been spent and
-//! adds its own estimate, so calls running at the same time do not see each
-//! other, and together they can overshoot a cap by at most the cost of the
-//! calls in flight.
+//! Budgets are reserved, not only checked: a call's estimate is held (with
+//! what was spent and what calls in flight hold, atomically, in the ledger)
+//! before it is sent, and released when its record is written, so calls
+//! running at the same time cannot overshoot a cap together.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::StreamExt;
+pub use morningai_core::exceeded_cap;
 use morningai_core::{
-    now_ms, Budget, CallKind, CallOutcome, MicroUsd, ModelCall, ModelCallId, Spent, TaskId,
+    now_ms, Budget, CallKind, CallOutcome, MicroUsd, ModelCall, ModelCallId, SpendHold, TaskId,
     TenantId,
 };
 
@@ -31,13 +32,16 @@ use crate::AiError;
 pub trait Ledger: Send + Sync {
     /// The tenant's effective budget: its overrides over the configured default.
     async fn budget(&self, tenant: TenantId) -> Result<Budget, AiError>;
-    /// What the tenant spent this UTC hour and day, and what `task` spent.
-    async fn spent(
+    /// Holds `hold` unless, with what the tenant (and the hold's task) spent
+    /// and what other calls hold, it would exceed a cap of `budget`: checked
+    /// and held as one step, so that calls at the same time see each other.
+    /// `Some((cap, message))`: refused, nothing held.
+    async fn hold(
         &self,
-        tenant: TenantId,
-        task: Option<TaskId>,
-        now_ms: i64,
-    ) -> Result<Spent, AiError>;
+        hold: SpendHold,
+        budget: &Budget,
+    ) -> Result<Option<(&'static str, String)>, AiError>;
+    /// Records a call and releases the hold with the call's id, if any.
     async fn record(&self, call: ModelCall) -> Result<(), AiError>;
 }
 
@@ -78,79 +82,6 @@ pub fn estimate_prompt_tokens(messages: &[Message]) -> u32 {
         .fold(3u32, u32::saturating_add)
 }
 
-/// The first cap that spending `cost` and `tokens` more would exceed, with
-/// a message naming it; task caps count only for a call within a task.
-pub fn exceeded_cap(
-    budget: &Budget,
-    spent: &Spent,
-    in_task: bool,
-    cost: MicroUsd,
-    tokens: u64,
-) -> Option<(&'static str, String)> {
-    let usd_caps = [
-        (
-            "task_usd",
-            budget.task_usd.filter(|_| in_task),
-            spent.task.cost,
-            "by this task",
-        ),
-        (
-            "hourly_usd",
-            budget.hourly_usd,
-            spent.hour.cost,
-            "this hour",
-        ),
-        ("daily_usd", budget.daily_usd, spent.day.cost, "today"),
-    ];
-    for (name, cap, spent, when) in usd_caps {
-        if let Some(cap) = cap {
-            if spent.saturating_add(cost) > cap {
-                return Some((
-                    name,
-                    format!(
-                        "the {name} cap of {cap} would be exceeded: {spent} spent {when}, \
-                         and this call may cost up to {cost}"
-                    ),
-                ));
-            }
-        }
-    }
-    let token_caps = [
-        (
-            "task_tokens",
-            budget.task_tokens.filter(|_| in_task),
-            spent.task.tokens,
-            "by this task",
-        ),
-        (
-            "hourly_tokens",
-            budget.hourly_tokens,
-            spent.hour.tokens,
-            "this hour",
-        ),
-        (
-            "daily_tokens",
-            budget.daily_tokens,
-            spent.day.tokens,
-            "today",
-        ),
-    ];
-    for (name, cap, spent, when) in token_caps {
-        if let Some(cap) = cap {
-            if spent.saturating_add(tokens) > cap {
-                return Some((
-                    name,
-                    format!(
-                        "the {name} cap of {cap} tokens would be exceeded: {spent} used {when}, \
-                         and this call may use up to {tokens}"
-                    ),
-                ));
-            }
-        }
-    }
-    None
-}
-
 fn has_caps(budget: &Budget, in_task: bool) -> bool {
     budget.daily_usd.is_some()
         || budget.hourly_usd.is_some()
@@ -170,6 +101,8 @@ pub struct Meter {
 
 /// How one call went, for its record.
 pub(crate) struct CallReport<'a> {
+    /// The call's id: the id of the hold its record releases.
+    pub id: ModelCallId,
     pub provider: &'a str,
     pub model: &'a str,
     pub kind: CallKind,
@@ -193,7 +126,8 @@ impl Meter {
         &self.scope
     }
 
-    /// Checks every cap against an estimate of the call; over a cap, records
+    /// Holds an estimate of the call against every cap and answers the id
+    /// its record must carry (which releases the hold); over a cap, records
     /// the call as refused and fails with `BudgetExceeded`. A ledger that
     /// cannot be read fails the call too: no spending without a check.
     async fn admit(
@@ -202,22 +136,26 @@ impl Meter {
         model: &str,
         kind: CallKind,
         estimate: Usage,
-    ) -> Result<(), AiError> {
+    ) -> Result<ModelCallId, AiError> {
+        let id = ModelCallId::new();
         let in_task = self.scope.task_id.is_some();
         let budget = self.ledger.budget(self.scope.tenant).await?;
         if !has_caps(&budget, in_task) {
-            return Ok(());
+            return Ok(id);
         }
-        let spent = self
-            .ledger
-            .spent(self.scope.tenant, self.scope.task_id, now_ms())
-            .await?;
-        let cost = self.pricing.cost(provider, model, estimate);
-        let tokens = u64::from(estimate.prompt_tokens) + u64::from(estimate.completion_tokens);
-        let Some((cap, message)) = exceeded_cap(&budget, &spent, in_task, cost, tokens) else {
-            return Ok(());
+        let hold = SpendHold {
+            id,
+            tenant: self.scope.tenant,
+            task: self.scope.task_id,
+            cost: self.pricing.cost(provider, model, estimate),
+            tokens: u64::from(estimate.prompt_tokens) + u64::from(estimate.completion_tokens),
+            at_ms: now_ms(),
+        };
+        let Some((cap, message)) = self.ledger.hold(hold, &budget).await? else {
+            return Ok(id);
         };
         self.record(CallReport {
+            id: ModelCallId::new(),
             provider,
             model,
             kind,
@@ -238,7 +176,7 @@ impl Meter {
 
     pub(crate) fn model_call(&self, report: CallReport<'_>) -> ModelCall {
         ModelCall {
-            id: ModelCallId::new(),
+            id: report.id,
             tenant_id: self.scope.tenant,
             task_id: self.scope.task_id,
             trace_id: self.scope.trace_id.clone(),
@@ -267,6 +205,7 @@ impl Meter {
     /// Records a finished or failed call with its real usage and cost.
     async fn record_result(
         &self,
+        id: ModelCallId,
         provider: &str,
         model: &str,
         kind: CallKind,
@@ -282,6 +221,7 @@ impl Meter {
             ),
         };
         self.record(CallReport {
+            id,
             provider,
             model,
             kind,
@@ -315,7 +255,7 @@ impl MeteredChat {
         Self { inner, meter }
     }
 
-    async fn admit(&self, request: &ChatRequest) -> Result<(), AiError> {
+    async fn admit(&self, request: &ChatRequest) -> Result<ModelCallId, AiError> {
         let estimate = Usage {
             prompt_tokens: estimate_prompt_tokens(&request.messages),
             completion_tokens: request.max_tokens.unwrap_or(DEFAULT_COMPLETION_ESTIMATE),
@@ -342,7 +282,7 @@ impl ChatModel for MeteredChat {
     }
 
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, AiError> {
-        self.admit(request).await?;
+        let id = self.admit(request).await?;
         let started = Instant::now();
         let result = self.inner.chat(request).await;
         let (provider, configured) = (self.inner.provider(), self.inner.model());
@@ -350,12 +290,19 @@ impl ChatModel for MeteredChat {
             Ok(response) => {
                 let model = answered_by(&response.model, configured);
                 self.meter
-                    .record_result(provider, model, CallKind::Chat, started, Ok(response.usage))
+                    .record_result(
+                        id,
+                        provider,
+                        model,
+                        CallKind::Chat,
+                        started,
+                        Ok(response.usage),
+                    )
                     .await
             }
             Err(e) => {
                 self.meter
-                    .record_result(provider, configured, CallKind::Chat, started, Err(e))
+                    .record_result(id, provider, configured, CallKind::Chat, started, Err(e))
                     .await
             }
         }
@@ -363,19 +310,20 @@ impl ChatModel for MeteredChat {
     }
 
     async fn chat_stream(&self, request: &ChatRequest) -> Result<ChatStream, AiError> {
-        self.admit(request).await?;
+        let id = self.admit(request).await?;
         let started = Instant::now();
         let (provider, model) = (self.inner.provider(), self.inner.model());
         let inner = match self.inner.chat_stream(request).await {
             Ok(stream) => stream,
             Err(e) => {
                 self.meter
-                    .record_result(provider, model, CallKind::Chat, started, Err(&e))
+                    .record_result(id, provider, model, CallKind::Chat, started, Err(&e))
                     .await;
                 return Err(e);
             }
         };
         let recorder = StreamRecorder {
+            id,
             meter: self.meter.clone(),
             provider: provider.to_owned(),
             model: model.to_owned(),
@@ -392,6 +340,7 @@ impl ChatModel for MeteredChat {
 /// when the caller drops the stream first — with what is known then (the
 /// prompt estimate and one token per chunk received).
 struct StreamRecorder {
+    id: ModelCallId,
     meter: Meter,
     provider: String,
     model: String,
@@ -424,6 +373,7 @@ impl StreamRecorder {
         error_code: Option<String>,
     ) -> ModelCall {
         self.meter.model_call(CallReport {
+            id: self.id,
             provider: &self.provider,
             model,
             kind: CallKind::Chat,
@@ -557,7 +507,8 @@ impl MeteredEmbedder {
                 .fold(0u32, u32::saturating_add),
             completion_tokens: 0,
         };
-        self.meter
+        let id = self
+            .meter
             .admit(provider, configured, CallKind::Embed, estimate)
             .await?;
         let started = Instant::now();
@@ -570,6 +521,7 @@ impl MeteredEmbedder {
                 let model = answered_by(&response.model, configured);
                 self.meter
                     .record_result(
+                        id,
                         provider,
                         model,
                         CallKind::Embed,
@@ -580,7 +532,7 @@ impl MeteredEmbedder {
             }
             Err(e) => {
                 self.meter
-                    .record_result(provider, configured, CallKind::Embed, started, Err(e))
+                    .record_result(id, provider, configured, CallKind::Embed, started, Err(e))
                     .await
             }
         }
@@ -591,7 +543,7 @@ impl MeteredEmbedder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use morningai_core::Spend;
+    use morningai_core::{Spend, Spent};
 
     #[test]
     fn estimates_err_high() {
@@ -672,7 +624,7 @@ pub(crate) mod testing {
     use std::sync::Mutex;
 
     use morningai_core::usage::{day_start_ms, hour_start_ms};
-    use morningai_core::Spend;
+    use morningai_core::{Spend, Spent};
 
     use super::*;
     use crate::cache::ResponseCache;
@@ -681,6 +633,7 @@ pub(crate) mod testing {
     pub struct MemoryLedger {
         pub budget: Mutex<Budget>,
         pub calls: Mutex<Vec<ModelCall>>,
+        pub holds: Mutex<Vec<SpendHold>>,
         pub cache: Mutex<Vec<(TenantId, String, ChatResponse)>>,
     }
 
@@ -695,29 +648,50 @@ pub(crate) mod testing {
         async fn budget(&self, _: TenantId) -> Result<Budget, AiError> {
             Ok(*self.budget.lock().unwrap())
         }
-        async fn spent(
+        async fn hold(
             &self,
-            tenant: TenantId,
-            task: Option<TaskId>,
-            now_ms: i64,
-        ) -> Result<Spent, AiError> {
+            hold: SpendHold,
+            budget: &Budget,
+        ) -> Result<Option<(&'static str, String)>, AiError> {
+            // One lock over calls and holds: the check and the hold are one step.
             let calls = self.calls.lock().unwrap();
-            let sum = |keep: &dyn Fn(&ModelCall) -> bool| {
-                calls
+            let mut holds = self.holds.lock().unwrap();
+            let (tenant, now_ms) = (hold.tenant, hold.at_ms);
+            let counted = calls
+                .iter()
+                .filter(|c| c.outcome.is_billed())
+                .map(|c| (c.tenant_id, c.task_id, c.created_at_ms, c.cost, c.tokens()))
+                .chain(
+                    holds
+                        .iter()
+                        .map(|h| (h.tenant, h.task, h.at_ms, h.cost, h.tokens)),
+                )
+                .filter(|c| c.0 == tenant)
+                .collect::<Vec<_>>();
+            let sum = |keep: &dyn Fn(&(TenantId, Option<TaskId>, i64, MicroUsd, u64)) -> bool| {
+                counted
                     .iter()
-                    .filter(|c| c.tenant_id == tenant && c.outcome.is_billed() && keep(c))
+                    .filter(|c| keep(c))
                     .fold(Spend::default(), |s, c| Spend {
-                        cost: s.cost + c.cost,
-                        tokens: s.tokens + c.tokens(),
+                        cost: s.cost + c.3,
+                        tokens: s.tokens + c.4,
                     })
             };
-            Ok(Spent {
-                hour: sum(&|c| c.created_at_ms >= hour_start_ms(now_ms)),
-                day: sum(&|c| c.created_at_ms >= day_start_ms(now_ms)),
-                task: task.map_or_else(Spend::default, |t| sum(&|c| c.task_id == Some(t))),
-            })
+            let spent = Spent {
+                hour: sum(&|c| c.2 >= hour_start_ms(now_ms)),
+                day: sum(&|c| c.2 >= day_start_ms(now_ms)),
+                task: hold
+                    .task
+                    .map_or_else(Spend::default, |t| sum(&|c| c.1 == Some(t))),
+            };
+            let refused = exceeded_cap(budget, &spent, hold.task.is_some(), hold.cost, hold.tokens);
+            if refused.is_none() {
+                holds.push(hold);
+            }
+            Ok(refused)
         }
         async fn record(&self, call: ModelCall) -> Result<(), AiError> {
+            self.holds.lock().unwrap().retain(|h| h.id != call.id);
             self.calls.lock().unwrap().push(call);
             Ok(())
         }
@@ -889,6 +863,29 @@ mod wrapper_tests {
             "{err}"
         );
         assert_eq!(model.requests(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_in_flight_holds_its_estimate_until_recorded() {
+        // One estimate (1,035 micro-USD, see above) fits under the cap, two do not.
+        let (ledger, model, chat, _) = setup(Budget {
+            daily_usd: Some(MicroUsd(1_500)),
+            ..Budget::UNLIMITED
+        });
+        let stream = chat.chat_stream(&request()).await.unwrap();
+        assert_eq!(ledger.holds.lock().unwrap().len(), 1);
+        let err = chat.chat(&request()).await.unwrap_err();
+        assert!(
+            matches!(&err, AiError::BudgetExceeded(m) if m.contains("daily_usd")),
+            "the stream's hold counts while it runs: {err}"
+        );
+        let chunks: Vec<_> = stream.collect().await;
+        assert!(matches!(chunks.last(), Some(Ok(ChatChunk::Done(_)))));
+        // Its record (65 spent) released the hold: the next call fits.
+        assert!(ledger.holds.lock().unwrap().is_empty());
+        chat.chat(&request()).await.unwrap();
+        assert_eq!(model.requests(), 2);
+        assert!(ledger.holds.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

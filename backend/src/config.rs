@@ -226,6 +226,11 @@ pub struct KnowledgeConfig {
     /// Documents a tenant may publish (branches, pull requests) per hour.
     #[arg(long, env = "MORNINGAI_PUBLISH_PER_HOUR", default_value_t = 10)]
     pub publish_per_hour: u32,
+
+    /// The most disk one repository's clone may take, in MiB: git is
+    /// stopped beyond it and the index run fails as too large.
+    #[arg(long, env = "MORNINGAI_MAX_CLONE_MB", default_value_t = 2048)]
+    pub max_clone_mb: u64,
 }
 
 impl std::fmt::Debug for KnowledgeConfig {
@@ -241,6 +246,7 @@ impl std::fmt::Debug for KnowledgeConfig {
             .field("forge_token", &self.forge_token.as_ref().map(|_| "***"))
             .field("publish_path", &self.publish_path)
             .field("publish_per_hour", &self.publish_per_hour)
+            .field("max_clone_mb", &self.max_clone_mb)
             .finish()
     }
 }
@@ -383,6 +389,15 @@ pub struct UsageConfig {
     /// model again); 0 keeps them forever.
     #[arg(long, env = "MORNINGAI_MODEL_CACHE_DAYS", default_value_t = 30)]
     pub model_cache_days: u32,
+
+    /// Tasks a tenant may start per hour (every kind, including the index
+    /// runs its repositories start); 0 = no limit.
+    #[arg(long, env = "MORNINGAI_TASKS_PER_HOUR", default_value_t = 600)]
+    pub tasks_per_hour: u32,
+
+    /// Repositories a tenant may have; 0 = no limit.
+    #[arg(long, env = "MORNINGAI_MAX_REPOSITORIES", default_value_t = 50)]
+    pub max_repositories: u32,
 }
 
 fn non_negative_usd(value: &str) -> Result<f64, String> {
@@ -528,6 +543,7 @@ impl Config {
                 .map(|h| h.trim().to_owned())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            max_clone_bytes: Some(knowledge.max_clone_mb.saturating_mul(1024 * 1024)),
         }
     }
 

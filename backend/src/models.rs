@@ -44,7 +44,9 @@ pub fn runtime(
     services: ModelServices,
 ) -> anyhow::Result<Runtime> {
     let env = graph_env(store.clone(), config)?;
-    Ok(Runtime::new(store, queue, morningai_agents::registry(env)).with_models(services))
+    Ok(Runtime::new(store, queue, morningai_agents::registry(env))
+        .with_models(services)
+        .with_tasks_per_hour(config.usage.tasks_per_hour))
 }
 
 /// What the graphs that read the store or the disk are built with.

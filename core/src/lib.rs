@@ -50,6 +50,6 @@ pub use task::{
 };
 pub use tenant::{Principal, TenantCtx};
 pub use usage::{
-    Budget, BudgetPatch, CallKind, CallOutcome, MicroUsd, ModelCall, Spend, Spent, UsageReport,
-    UsageTotals,
+    exceeded_cap, Budget, BudgetPatch, CallKind, CallOutcome, MicroUsd, ModelCall, Spend,
+    SpendHold, Spent, UsageReport, UsageTotals, SPEND_HOLD_TTL_MS,
 };

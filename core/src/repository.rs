@@ -66,6 +66,9 @@ impl FromStr for RepositoryStatus {
 pub struct NewRepository {
     pub name: String,
     pub source: String,
+    /// The most repositories the tenant may have, this one included (the
+    /// operator's quota); `None`: no limit.
+    pub limit: Option<u32>,
 }
 
 /// What a finished index run found.

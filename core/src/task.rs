@@ -82,6 +82,10 @@ pub struct NewTask {
     pub trace_id: uuid::Uuid,
     /// Where a replay starts (a checkpoint of another task), if this is one.
     pub replay_of: Option<CheckpointId>,
+    /// The most tasks the tenant may create in an hour, this one included
+    /// (the operator's quota); `None`: no limit. A repeated idempotency key
+    /// still answers its task.
+    pub hourly_limit: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]

@@ -269,6 +269,97 @@ pub struct Spent {
     pub task: Spend,
 }
 
+/// The first cap that spending `cost` and `tokens` more would exceed, with
+/// a message naming it; task caps count only for a call within a task.
+pub fn exceeded_cap(
+    budget: &Budget,
+    spent: &Spent,
+    in_task: bool,
+    cost: MicroUsd,
+    tokens: u64,
+) -> Option<(&'static str, String)> {
+    let usd_caps = [
+        (
+            "task_usd",
+            budget.task_usd.filter(|_| in_task),
+            spent.task.cost,
+            "by this task",
+        ),
+        (
+            "hourly_usd",
+            budget.hourly_usd,
+            spent.hour.cost,
+            "this hour",
+        ),
+        ("daily_usd", budget.daily_usd, spent.day.cost, "today"),
+    ];
+    for (name, cap, spent, when) in usd_caps {
+        if let Some(cap) = cap {
+            if spent.saturating_add(cost) > cap {
+                return Some((
+                    name,
+                    format!(
+                        "the {name} cap of {cap} would be exceeded: {spent} spent {when}, \
+                         and this call may cost up to {cost}"
+                    ),
+                ));
+            }
+        }
+    }
+    let token_caps = [
+        (
+            "task_tokens",
+            budget.task_tokens.filter(|_| in_task),
+            spent.task.tokens,
+            "by this task",
+        ),
+        (
+            "hourly_tokens",
+            budget.hourly_tokens,
+            spent.hour.tokens,
+            "this hour",
+        ),
+        (
+            "daily_tokens",
+            budget.daily_tokens,
+            spent.day.tokens,
+            "today",
+        ),
+    ];
+    for (name, cap, spent, when) in token_caps {
+        if let Some(cap) = cap {
+            if spent.saturating_add(tokens) > cap {
+                return Some((
+                    name,
+                    format!(
+                        "the {name} cap of {cap} tokens would be exceeded: {spent} used {when}, \
+                         and this call may use up to {tokens}"
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// How long a hold lasts when its call is never recorded (the worker making
+/// it was killed): longer than any model call may take.
+pub const SPEND_HOLD_TTL_MS: i64 = 15 * 60 * 1000;
+
+/// Spend held for one model call in flight: its estimated cost and tokens,
+/// counted against the caps (with what was spent and what other calls hold)
+/// from before the call is sent until it is recorded. The id is the id of
+/// the call's record, which releases the hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpendHold {
+    pub id: ModelCallId,
+    pub tenant: TenantId,
+    pub task: Option<TaskId>,
+    pub cost: MicroUsd,
+    pub tokens: u64,
+    pub at_ms: i64,
+}
+
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 

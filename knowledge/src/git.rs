@@ -75,6 +75,9 @@ pub struct RemoteAccess {
     pub allow_file: bool,
     /// ssh's known-hosts file (trust on first use); unset: not kept.
     pub known_hosts: Option<PathBuf>,
+    /// The most a clone (or a clone and its fetches) may take on disk: git
+    /// is stopped beyond it and the clone fails as too large.
+    pub max_clone_bytes: Option<u64>,
 }
 
 impl RemoteAccess {
@@ -149,14 +152,16 @@ pub fn checkout(source: &RepoSource, dest: &Path, access: &RemoteAccess) -> Resu
                 other => other,
             };
             if dest.join("HEAD").is_file() && repo.is_repository() {
-                repo.git(&[
+                let mut cmd = repo.command(Some(dest));
+                cmd.args([
                     "fetch",
                     "--quiet",
                     "--prune",
                     "origin",
                     "+refs/heads/*:refs/heads/*",
-                ])
-                .map_err(unreachable)?;
+                ]);
+                repo.run_bounded(cmd, "fetch", dest, access.max_clone_bytes)
+                    .map_err(unreachable)?;
                 // The remote's default branch may have changed since the clone.
                 let _ = repo.git(&["remote", "set-head", "origin", "--auto"]);
                 if let Ok(head) = repo.git(&["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
@@ -179,7 +184,12 @@ pub fn checkout(source: &RepoSource, dest: &Path, access: &RemoteAccess) -> Resu
                     url.as_git_argument(),
                     &dest_str,
                 ]);
-                repo.run(cmd, "clone").map_err(unreachable)?;
+                let cloned = repo.run_bounded(cmd, "clone", dest, access.max_clone_bytes);
+                if cloned.is_err() {
+                    // Nothing half-cloned stays behind (nor counts on disk).
+                    let _ = std::fs::remove_dir_all(dest);
+                }
+                cloned.map_err(unreachable)?;
             }
             let commit = repo.rev_parse("HEAD")?;
             let default_branch = repo
@@ -525,6 +535,63 @@ impl GitRepo {
         Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
+    /// Runs a clone or fetch into `dir`, stopping git when `dir` grows past
+    /// `max` bytes (git itself has no client-side limit on what it fetches).
+    fn run_bounded(
+        &self,
+        mut cmd: Command,
+        name: &str,
+        dir: &Path,
+        max: Option<u64>,
+    ) -> Result<()> {
+        let Some(max) = max else {
+            return self.run(cmd, name).map(drop);
+        };
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(KnowledgeError::GitUnavailable)?;
+        // Read on a thread of its own, so that git never blocks on a full pipe.
+        let stderr = child.stderr.take();
+        let reader = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut stderr) = stderr {
+                let _ = stderr.read_to_end(&mut text);
+            }
+            text
+        });
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(KnowledgeError::GitUnavailable)? {
+                break status;
+            }
+            let size = disk_size(dir);
+            if size > max {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = reader.join();
+                return Err(KnowledgeError::TooLarge {
+                    path: "the repository".into(),
+                    size,
+                    max,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let stderr = reader.join().unwrap_or_default();
+        if !status.success() {
+            return Err(self.failure(name, &stderr));
+        }
+        let size = disk_size(dir);
+        if size > max {
+            return Err(KnowledgeError::TooLarge {
+                path: "the repository".into(),
+                size,
+                max,
+            });
+        }
+        Ok(())
+    }
+
     fn run_bytes(&self, mut cmd: Command, name: &str) -> Result<Vec<u8>> {
         let output = cmd.output().map_err(KnowledgeError::GitUnavailable)?;
         if !output.status.success() {
@@ -552,6 +619,22 @@ fn allowed_protocols(access: &RemoteAccess) -> String {
         protocols.push("file");
     }
     protocols.join(":")
+}
+
+/// Bytes the files under `dir` take (what a clone has written so far);
+/// unreadable entries count as nothing.
+fn disk_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => disk_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn shell_quote(text: &str) -> String {

@@ -291,6 +291,8 @@ pub struct SourcePolicy {
     /// Hosts (names, addresses or CIDR ranges) that may be on a private,
     /// loopback or link-local network: a self-hosted forge.
     pub private_hosts: Vec<String>,
+    /// The most a clone may take on disk; git is stopped beyond it.
+    pub max_clone_bytes: Option<u64>,
 }
 
 impl SourcePolicy {

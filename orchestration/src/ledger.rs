@@ -12,7 +12,7 @@ use morningai_ai::{
     metered_and_cached, AiError, CachePolicy, CachedChat, CallScope, ChatModel, ChatResponse,
     Ledger, Pricing, ResponseCache,
 };
-use morningai_core::{now_ms, Budget, ModelCall, Spent, TaskId, TenantId};
+use morningai_core::{now_ms, Budget, ModelCall, SpendHold, TenantId};
 use morningai_store::{Store, StoreError};
 
 /// [`Ledger`] and [`ResponseCache`] backed by the store.
@@ -63,14 +63,13 @@ impl Ledger for StoreLedger {
         Ok(overrides.over(self.default_budget))
     }
 
-    async fn spent(
+    async fn hold(
         &self,
-        tenant: TenantId,
-        task: Option<TaskId>,
-        now_ms: i64,
-    ) -> Result<Spent, AiError> {
+        hold: SpendHold,
+        budget: &Budget,
+    ) -> Result<Option<(&'static str, String)>, AiError> {
         self.store
-            .spent(tenant, task, now_ms)
+            .hold_spend(&hold, budget)
             .await
             .map_err(ledger_error)
     }

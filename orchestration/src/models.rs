@@ -14,7 +14,7 @@ use morningai_ai::{
     AiError, CachePolicy, CallScope, ChatChunk, ChatModel, ChatRequest, ChatResponse, ChatStream,
     Embedder, Ledger, Meter, MeteredEmbedder, Pricing,
 };
-use morningai_core::{Budget, ModelCall, Spent, TaskId, TenantId};
+use morningai_core::{Budget, ModelCall, SpendHold, TenantId};
 use morningai_store::Store;
 use serde_json::json;
 
@@ -96,13 +96,12 @@ impl Ledger for TaskLedger {
         self.inner.budget(tenant).await
     }
 
-    async fn spent(
+    async fn hold(
         &self,
-        tenant: TenantId,
-        task: Option<TaskId>,
-        now_ms: i64,
-    ) -> Result<Spent, AiError> {
-        self.inner.spent(tenant, task, now_ms).await
+        hold: SpendHold,
+        budget: &Budget,
+    ) -> Result<Option<(&'static str, String)>, AiError> {
+        self.inner.hold(hold, budget).await
     }
 
     async fn record(&self, call: ModelCall) -> Result<(), AiError> {

@@ -39,6 +39,8 @@ pub struct Runtime {
     pub(crate) queue: Queue,
     pub(crate) registry: Arc<Registry>,
     pub(crate) models: Option<ModelServices>,
+    /// The most tasks a tenant may start in an hour (`None`: no limit).
+    pub(crate) tasks_per_hour: Option<u32>,
 }
 
 impl Runtime {
@@ -48,7 +50,15 @@ impl Runtime {
             queue,
             registry: Arc::new(registry),
             models: None,
+            tasks_per_hour: None,
         }
+    }
+
+    /// Limits the tasks each tenant may start in an hour (the operator's
+    /// quota; `0` = no limit): beyond it, a submission is refused.
+    pub fn with_tasks_per_hour(mut self, limit: u32) -> Self {
+        self.tasks_per_hour = (limit > 0).then_some(limit);
+        self
     }
 
     /// Lets nodes call these models ([`NodeCtx::chat`]); without them a node

@@ -99,6 +99,7 @@ impl Runtime {
             idempotency_key: req.idempotency_key,
             trace_id: uuid::Uuid::new_v4(),
             replay_of,
+            hourly_limit: self.tasks_per_hour,
         };
         let job = Runtime::task_job(task.id, ctx.tenant_id, task.priority, "start");
         let created = self

@@ -372,7 +372,7 @@ macro_rules! impl_document_store {
                 let mut tx = self.begin(Scope::tenant(tenant, None).writing()).await?;
                 // The tenant's reservations take turns: the count below is
                 // then the truth until this commits.
-                <$store>::lock_publications(&mut tx, tenant).await?;
+                <$store>::lock_tenant(&mut tx, tenant, "morningai.publications").await?;
                 let (mine,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM publication_slots WHERE tenant_id = $1 AND key = $2",
                 )

@@ -15,6 +15,10 @@ pub enum StoreError {
     /// The change would leave a tenant without an owner.
     #[error("a tenant must keep at least one owner")]
     LastOwner,
+    /// One of the operator's quotas (repositories, tasks per hour) is used
+    /// up; says which.
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("database error: {0}")]
@@ -26,6 +30,22 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
+    /// Whether the database is down or unreachable (not a fault of the
+    /// request): no connection within the pool's timeout, a broken
+    /// connection, or PostgreSQL shutting down or starting up.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => true,
+            // admin_shutdown, crash_shutdown, cannot_connect_now
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
+            }
+            _ => false,
+        }
+    }
+
     /// Maps a unique violation to `Conflict(what)`, leaving other errors as they are.
     pub(crate) fn unique_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |e| match &e {

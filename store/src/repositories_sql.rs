@@ -111,6 +111,20 @@ macro_rules! impl_repository_store {
                 let id = RepositoryId::new();
                 let at = now();
                 let mut tx = self.begin(Scope::ctx(ctx).writing()).await?;
+                if let Some(limit) = repo.limit {
+                    <$store>::lock_tenant(&mut tx, ctx.tenant_id, "morningai.repositories").await?;
+                    let (count,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM repositories WHERE tenant_id = $1")
+                            .bind(ctx.tenant_id.0)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    if count >= i64::from(limit) {
+                        return Err(StoreError::QuotaExceeded(format!(
+                            "this tenant may have {limit} repositories, and has; \
+                             remove one or ask the operator for a larger quota"
+                        )));
+                    }
+                }
                 let created = sqlx::query_as::<_, RepositoryRow>(&format!(
                     "INSERT INTO repositories (id, tenant_id, name, source, status, created_by, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7)

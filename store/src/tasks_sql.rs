@@ -265,6 +265,37 @@ macro_rules! impl_task_store {
             ) -> StoreResult<(Task, bool)> {
                 let tenant = ctx.tenant_id;
                 let mut tx = self.begin(Scope::ctx(ctx).writing()).await?;
+                if let Some(limit) = task.hourly_limit {
+                    <$store>::lock_tenant(&mut tx, tenant, "morningai.tasks").await?;
+                    let since = now() - time::Duration::HOUR;
+                    let (recent,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM tasks WHERE tenant_id = $1 AND created_at >= $2",
+                    )
+                    .bind(tenant.0)
+                    .bind(since)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if recent >= i64::from(limit) {
+                        // At the quota a repeated request still gets its task.
+                        if let Some(key) = &task.idempotency_key {
+                            let existing = sqlx::query_as::<_, TaskRow>(&format!(
+                                "SELECT {TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND idempotency_key = $2"
+                            ))
+                            .bind(tenant.0)
+                            .bind(key)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some(row) = existing {
+                                tx.commit().await?;
+                                return Ok((row.into_domain()?, false));
+                            }
+                        }
+                        return Err(StoreError::QuotaExceeded(format!(
+                            "this tenant may start {limit} tasks an hour, and has; \
+                             try again later or ask the operator for a larger quota"
+                        )));
+                    }
+                }
                 // A concurrent create with the same key waits for this one and
                 // then does nothing (PostgreSQL); SQLite writers take turns.
                 let inserted = sqlx::query(

@@ -14,8 +14,8 @@ use morningai_core::{
     JobId, JobStatus, Member, Membership, ModelCall, NewCredential, NewDocumentVersion, NewFaq,
     NewFaqCategory, NewFaqFeedback, NewFaqQuery, NewFaqSuggestion, NewJob, NewRepository, NewTask,
     Publication, QueueCount, Repository, RepositoryId, RepositoryIndexed, Role, Session, SessionId,
-    Spent, SuggestionStatus, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx, TenantId,
-    UsageReport, User, UserId, WorkerInfo,
+    SpendHold, Spent, SuggestionStatus, Task, TaskEvent, TaskId, TaskStatus, Tenant, TenantCtx,
+    TenantId, UsageReport, User, UserId, WorkerInfo,
 };
 use time::OffsetDateTime;
 
@@ -406,7 +406,17 @@ pub trait TaskStore: Send + Sync {
 /// the hour and day windows are UTC clock hours and days.
 #[async_trait]
 pub trait UsageStore: Send + Sync {
+    /// Records a call and releases the spend hold with its id (one transaction).
     async fn record_model_call(&self, call: &ModelCall) -> StoreResult<()>;
+    /// Holds `hold` unless, with what the tenant (and the hold's task) spent
+    /// and what the tenant's other unexpired holds hold, it would exceed a cap
+    /// of `budget` (`Some((cap, message))`, nothing held). The tenant's holds
+    /// take turns, so the check and the hold are one step.
+    async fn hold_spend(
+        &self,
+        hold: &SpendHold,
+        budget: &Budget,
+    ) -> StoreResult<Option<(&'static str, String)>>;
     /// What `tenant` spent (billed calls: `ok` and `error`) in the hour and
     /// the day holding `now_ms`, and what `task` spent in all (zero for `None`).
     async fn spent(

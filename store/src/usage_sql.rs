@@ -171,10 +171,83 @@ macro_rules! impl_usage_store {
         use async_trait::async_trait;
         use morningai_core::usage::{day_start_ms, hour_start_ms};
         use morningai_core::{
-            Budget, BudgetPatch, MicroUsd, ModelCall, Spend, Spent, TaskId, TenantCtx, TenantId,
-            UsageReport,
+            exceeded_cap, Budget, BudgetPatch, MicroUsd, ModelCall, Spend, SpendHold, Spent,
+            TaskId, TenantCtx, TenantId, UsageReport, SPEND_HOLD_TTL_MS,
         };
         use sqlx::types::Json;
+
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        /// What the tenant spent this hour and day, and what `task` spent:
+        /// billed calls, plus (with `holds`) unexpired holds at `now_ms`.
+        async fn spent_in(
+            tx: &mut Tx,
+            tenant: TenantId,
+            task: Option<TaskId>,
+            now_ms: i64,
+            holds: bool,
+        ) -> StoreResult<Spent> {
+            // Calls and holds as one set of (time, cost, tokens) matching
+            // `filter`, the tenant always `$1` and `now_ms` the placeholder
+            // named (PostgreSQL binds only the placeholders a statement uses).
+            let counted = |filter: &str, now: &str| {
+                let calls = format!(
+                    "SELECT created_at_ms, cost_micros, prompt_tokens + completion_tokens AS tokens
+                     FROM model_calls WHERE tenant_id = $1 AND {BILLED} AND {filter}"
+                );
+                if holds {
+                    format!(
+                        "{calls} UNION ALL SELECT created_at_ms, cost_micros, tokens
+                         FROM spend_holds WHERE tenant_id = $1 AND expires_at_ms > {now} AND {filter}"
+                    )
+                } else {
+                    calls
+                }
+            };
+            // The hour lies inside the day: one scan of the day serves both.
+            let day_sql = format!(
+                "SELECT
+                     CAST(COALESCE(SUM(CASE WHEN created_at_ms >= $2 THEN cost_micros ELSE 0 END), 0) AS BIGINT),
+                     CAST(COALESCE(SUM(CASE WHEN created_at_ms >= $2 THEN tokens ELSE 0 END), 0) AS BIGINT),
+                     CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT),
+                     CAST(COALESCE(SUM(tokens), 0) AS BIGINT)
+                 FROM ({}) AS counted",
+                counted("created_at_ms >= $3", "$4")
+            );
+            let mut day = sqlx::query_as(&day_sql)
+            .bind(tenant.0)
+            .bind(hour_start_ms(now_ms))
+            .bind(day_start_ms(now_ms));
+            if holds {
+                day = day.bind(now_ms);
+            }
+            let (hour_cost, hour_tokens, day_cost, day_tokens): (i64, i64, i64, i64) =
+                day.fetch_one(&mut **tx).await?;
+            let task_spend = match task {
+                Some(task) => {
+                    let task_sql = format!(
+                        "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT),
+                                CAST(COALESCE(SUM(tokens), 0) AS BIGINT)
+                         FROM ({}) AS counted",
+                        counted("task_id = $2", "$3")
+                    );
+                    let mut of_task = sqlx::query_as(&task_sql)
+                    .bind(tenant.0)
+                    .bind(task.0);
+                    if holds {
+                        of_task = of_task.bind(now_ms);
+                    }
+                    let (cost, tokens): (i64, i64) = of_task.fetch_one(&mut **tx).await?;
+                    Spend { cost: MicroUsd(cost), tokens: count(tokens) }
+                }
+                None => Spend::default(),
+            };
+            Ok(Spent {
+                hour: Spend { cost: MicroUsd(hour_cost), tokens: count(hour_tokens) },
+                day: Spend { cost: MicroUsd(day_cost), tokens: count(day_tokens) },
+                task: task_spend,
+            })
+        }
 
         #[async_trait]
         impl UsageStore for $store {
@@ -203,6 +276,11 @@ macro_rules! impl_usage_store {
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::StoreError::unique_as("a model call with this id"))?;
+                sqlx::query("DELETE FROM spend_holds WHERE tenant_id = $1 AND id = $2")
+                    .bind(call.tenant_id.0)
+                    .bind(call.id.0)
+                    .execute(&mut *tx)
+                    .await?;
                 // The task's running total, as its API shows it (`cost_usd`).
                 if let (Some(task), true) = (call.task_id, call.outcome.is_billed() && call.cost.0 > 0) {
                     sqlx::query(
@@ -218,6 +296,40 @@ macro_rules! impl_usage_store {
                 Ok(())
             }
 
+            async fn hold_spend(
+                &self,
+                hold: &SpendHold,
+                budget: &Budget,
+            ) -> StoreResult<Option<(&'static str, String)>> {
+                let mut tx = self.begin(Scope::tenant(hold.tenant, None).writing()).await?;
+                <$store>::lock_tenant(&mut tx, hold.tenant, "morningai.spend").await?;
+                sqlx::query("DELETE FROM spend_holds WHERE tenant_id = $1 AND expires_at_ms <= $2")
+                    .bind(hold.tenant.0)
+                    .bind(hold.at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                let spent = spent_in(&mut tx, hold.tenant, hold.task, hold.at_ms, true).await?;
+                let refused = exceeded_cap(budget, &spent, hold.task.is_some(), hold.cost, hold.tokens);
+                if refused.is_none() {
+                    sqlx::query(
+                        "INSERT INTO spend_holds (id, tenant_id, task_id, cost_micros, tokens, created_at_ms, expires_at_ms)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(hold.id.0)
+                    .bind(hold.tenant.0)
+                    .bind(hold.task.map(|t| t.0))
+                    .bind(hold.cost.0.max(0))
+                    .bind(tokens_db(hold.tokens))
+                    .bind(hold.at_ms)
+                    .bind(hold.at_ms.saturating_add(SPEND_HOLD_TTL_MS))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::StoreError::unique_as("a spend hold with this id"))?;
+                }
+                tx.commit().await?;
+                Ok(refused)
+            }
+
             async fn spent(
                 &self,
                 tenant: TenantId,
@@ -225,43 +337,9 @@ macro_rules! impl_usage_store {
                 now_ms: i64,
             ) -> StoreResult<Spent> {
                 let mut tx = self.begin(Scope::tenant(tenant, None)).await?;
-                // The hour lies inside the day: one scan of the day serves both.
-                let (hour_cost, hour_tokens, day_cost, day_tokens): (i64, i64, i64, i64) =
-                    sqlx::query_as(&format!(
-                        "SELECT
-                             CAST(COALESCE(SUM(CASE WHEN created_at_ms >= $2 THEN cost_micros ELSE 0 END), 0) AS BIGINT),
-                             CAST(COALESCE(SUM(CASE WHEN created_at_ms >= $2 THEN prompt_tokens + completion_tokens ELSE 0 END), 0) AS BIGINT),
-                             CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT),
-                             CAST(COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS BIGINT)
-                         FROM model_calls
-                         WHERE tenant_id = $1 AND created_at_ms >= $3 AND {BILLED}"
-                    ))
-                    .bind(tenant.0)
-                    .bind(hour_start_ms(now_ms))
-                    .bind(day_start_ms(now_ms))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let task_spend = match task {
-                    Some(task) => {
-                        let (cost, tokens): (i64, i64) = sqlx::query_as(&format!(
-                            "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT),
-                                    CAST(COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS BIGINT)
-                             FROM model_calls WHERE tenant_id = $1 AND task_id = $2 AND {BILLED}"
-                        ))
-                        .bind(tenant.0)
-                        .bind(task.0)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        Spend { cost: MicroUsd(cost), tokens: count(tokens) }
-                    }
-                    None => Spend::default(),
-                };
+                let spent = spent_in(&mut tx, tenant, task, now_ms, false).await?;
                 tx.commit().await?;
-                Ok(Spent {
-                    hour: Spend { cost: MicroUsd(hour_cost), tokens: count(hour_tokens) },
-                    day: Spend { cost: MicroUsd(day_cost), tokens: count(day_tokens) },
-                    task: task_spend,
-                })
+                Ok(spent)
             }
 
             async fn usage(

@@ -723,6 +723,7 @@ pub(crate) mod graph {
             let repo = NewRepository {
                 name: name.into(),
                 source: fixture._repo.0.to_str().unwrap().into(),
+                limit: None,
             };
             self.store
                 .create_repository(&self.ctx, &repo)
@@ -1074,6 +1075,7 @@ pub(crate) mod graph {
         let repo = NewRepository {
             name: "shop".into(),
             source: format!("file://{}", remote.display()),
+            limit: None,
         };
         let id = env
             .store
@@ -1222,6 +1224,7 @@ pub(crate) mod graph {
         let repo = NewRepository {
             name: "shop".into(),
             source: format!("file://{}", remote.display()),
+            limit: None,
         };
         let id = env
             .store

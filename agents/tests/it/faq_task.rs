@@ -222,6 +222,7 @@ async fn an_approved_batch_is_published_and_committed_in_a_pull_request() {
     let repo = morningai_core::NewRepository {
         name: "shop".into(),
         source: format!("file://{}", remote.display()),
+        limit: None,
     };
     let id = env
         .store

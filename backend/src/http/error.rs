@@ -49,6 +49,9 @@ pub enum ApiError {
     },
     #[error("too many attempts; retry in {} seconds", .0.as_secs().max(1))]
     RateLimited(Duration),
+    /// A quota of the operator's is used up; the message says which.
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -114,6 +117,7 @@ impl ApiError {
             Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             InvalidFile { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_file"),
             RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            QuotaExceeded(_) => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -161,6 +165,12 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             StoreError::LastOwner => ApiError::LastOwner,
             StoreError::InvalidState(m) => ApiError::Conflict(m),
+            StoreError::QuotaExceeded(m) => ApiError::QuotaExceeded(m),
+            // The database is down or unreachable: a clear 503 while it is.
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable
+            }
             e => ApiError::Internal(e.into()),
         }
     }

@@ -124,6 +124,20 @@ pub fn task_events(
     })
 }
 
+/// One server-sent event of a task's stream, as the OpenAPI document
+/// describes `text/event-stream` (the fields of each event, not its payload).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documentation only: the stream is written by `axum`'s `Event`
+pub struct TaskEventMessage {
+    /// The event's sequence number: send it as `Last-Event-ID` to resume after it.
+    id: String,
+    /// The event's kind (`TaskEvent.kind`).
+    event: String,
+    /// The event itself: a `TaskEvent` as JSON.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
 /// The next batch of events, waiting for them; `None` ends the stream.
 async fn next_events(w: &mut Watch) -> Option<Vec<TaskEvent>> {
     if w.finished {

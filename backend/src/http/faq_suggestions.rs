@@ -132,7 +132,8 @@ pub struct ApprovedSuggestion {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 200, body = ApprovedSuggestion), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the tenant's hourly task quota is used up")))]
 async fn approve_suggestion(
     State(state): State<AppState>,
     auth: Auth,

@@ -8,7 +8,8 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "MorningAI API", description = "Self-hostable AI agents for a team's repositories and knowledge."),
     modifiers(&SecuritySchemes),
-    components(schemas(super::ErrorBody)),
+    // TaskEvent: the payload of the task event stream's messages (`data`), and the dashboard's type.
+    components(schemas(super::ErrorBody, morningai_core::TaskEvent)),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-up, log-in and sessions"),

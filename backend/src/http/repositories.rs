@@ -203,7 +203,8 @@ pub struct RepositoryList {
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 202, body = RepositoryCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "the name is taken"),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the tenant's repository or hourly task quota is used up")))]
 async fn create_repository(
     State(state): State<AppState>,
     auth: Auth,
@@ -212,9 +213,17 @@ async fn create_repository(
     let ctx = auth.require(Role::Member)?;
     let name = valid_name(&req.name)?;
     let source = valid_source(&state.config.source_policy(), ctx.role, &req.source)?;
+    let quota = state.config.usage.max_repositories;
     let repo = state
         .store
-        .create_repository(ctx, &NewRepository { name, source })
+        .create_repository(
+            ctx,
+            &NewRepository {
+                name,
+                source,
+                limit: (quota > 0).then_some(quota),
+            },
+        )
         .await?;
     let (task, _) = start_index(&state, ctx, &repo).await?;
     let repository = state
@@ -282,7 +291,8 @@ async fn get_repository(
     params(("id" = RepositoryId, Path, description = "the repository's id")),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 202, body = IndexAccepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the tenant's hourly task quota is used up")))]
 async fn index_repository(
     State(state): State<AppState>,
     auth: Auth,
@@ -306,7 +316,8 @@ async fn index_repository(
     params(("id" = RepositoryId, Path, description = "the repository's id")),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the tenant's hourly task quota is used up")))]
 async fn delete_repository(
     State(state): State<AppState>,
     auth: Auth,

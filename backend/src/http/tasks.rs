@@ -8,9 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::Stream;
-use morningai_core::{
-    Checkpoint, CheckpointId, Role, Task, TaskEvent, TaskId, TaskStatus, TenantId,
-};
+use morningai_core::{Checkpoint, CheckpointId, Role, Task, TaskId, TaskStatus, TenantId};
 use morningai_orchestration::submit::RESERVED_KEY_PREFIX;
 use morningai_orchestration::{SubmitError, TaskRequest};
 use morningai_store::TaskFilter;
@@ -111,7 +109,8 @@ pub struct TaskAccepted {
 #[utoipa::path(post, path = "/api/tasks", tag = "tasks", request_body = CreateTaskRequest,
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 202, body = TaskAccepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the tenant's hourly task quota is used up")))]
 async fn create_task(
     State(state): State<AppState>,
     auth: Auth,
@@ -313,7 +312,8 @@ pub struct ReplayRequest {
     params(("id" = TaskId, Path, description = "the task's id")),
     security(("bearer" = []), ("cookie" = [])),
     responses((status = 202, body = TaskAccepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the tenant's hourly task quota is used up")))]
 async fn replay_task(
     State(state): State<AppState>,
     auth: Auth,
@@ -363,7 +363,7 @@ pub struct EventsQuery {
 /// per user and 256 per tenant are open at once (429 beyond).
 #[utoipa::path(get, path = "/api/tasks/{id}/events", tag = "tasks", params(("id" = TaskId, Path, description = "the task's id"), EventsQuery),
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 200, description = "text/event-stream of TaskEvent", body = TaskEvent, content_type = "text/event-stream"),
+    responses((status = 200, description = "text/event-stream: each event's `data` is a TaskEvent as JSON", body = event_stream::TaskEventMessage, content_type = "text/event-stream"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 async fn task_events(

@@ -600,3 +600,69 @@ async fn idempotency_keys_are_namespaced_and_bound_to_their_request() {
         "{body}"
     );
 }
+
+mod quota {
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    use crate::support::{assert_error, TestApp};
+
+    /// The operator's hourly task quota: a clear 429 past it, nothing stored,
+    /// and the same idempotency key still answers its task.
+    async fn past_the_hourly_quota_submissions_get_429(app: TestApp) {
+        let s = app.signup("quota@example.com", "Quota").await;
+        for i in 0..2 {
+            let (status, _) = app
+                .post(
+                    "/api/tasks",
+                    Some(&s.token),
+                    json!({ "kind": "echo", "input": { "message": "hi" }, "idempotency_key": format!("k{i}") }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::ACCEPTED);
+        }
+        let (status, body) = app
+            .post(
+                "/api/tasks",
+                Some(&s.token),
+                json!({ "kind": "echo", "input": { "message": "hi" } }),
+            )
+            .await;
+        assert_error(
+            status,
+            &body,
+            StatusCode::TOO_MANY_REQUESTS,
+            "quota_exceeded",
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("2 tasks an hour"),
+            "{body}"
+        );
+        let (status, body) = app
+            .post(
+                "/api/tasks",
+                Some(&s.token),
+                json!({ "kind": "echo", "input": { "message": "hi" }, "idempotency_key": "k0" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(body["created"], false);
+        let (_, list) = app.get("/api/tasks", Some(&s.token)).await;
+        assert_eq!(list["tasks"].as_array().unwrap().len(), 2, "{list}");
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let app = TestApp::sqlite_with(|c| c.usage.tasks_per_hour = 2).await;
+        past_the_hourly_quota_submissions_get_429(app).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let app = TestApp::postgres_with(|c| c.usage.tasks_per_hour = 2).await;
+        past_the_hourly_quota_submissions_get_429(app).await;
+    }
+}

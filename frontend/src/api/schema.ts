@@ -2168,6 +2168,18 @@ export interface components {
             task_id: components["schemas"]["TaskId"];
         };
         /**
+         * @description One server-sent event of a task's stream, as the OpenAPI document
+         *     describes `text/event-stream` (the fields of each event, not its payload).
+         */
+        TaskEventMessage: {
+            /** @description The event itself: a `TaskEvent` as JSON. */
+            data: string;
+            /** @description The event's kind (`TaskEvent.kind`). */
+            event: string;
+            /** @description The event's sequence number: send it as `Last-Event-ID` to resume after it. */
+            id: string;
+        };
+        /**
          * Format: uuid
          * @description A task: one run of an agent graph.
          */
@@ -3665,6 +3677,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the tenant's hourly task quota is used up */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     dismiss_suggestion: {
@@ -5084,6 +5105,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the tenant's repository or hourly task quota is used up */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_repository: {
@@ -5175,6 +5205,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the tenant's hourly task quota is used up */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5288,6 +5327,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the tenant's hourly task quota is used up */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5437,6 +5485,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the tenant's hourly task quota is used up */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5643,13 +5700,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream of TaskEvent */
+            /** @description text/event-stream: each event's `data` is a TaskEvent as JSON */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["TaskEvent"];
+                    "text/event-stream": components["schemas"]["TaskEventMessage"];
                 };
             };
             400: {
@@ -5752,6 +5809,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the tenant's hourly task quota is used up */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -42,6 +42,48 @@ fn clone_from_a_file_url_and_fetch_new_commits() {
     );
 }
 
+/// A clone larger than the bound is stopped and removed; one inside it
+/// works, and a later fetch that would pass the bound fails the same way.
+#[test]
+fn a_clone_past_its_size_bound_is_stopped_and_removed() {
+    let fixture = Fixture::new(false);
+    // 2 MB of random bytes: incompressible, so the pack is as large.
+    let mut noise = vec![0u8; 2 * 1024 * 1024];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for b in noise.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    std::fs::write(fixture.root().join("blob.bin"), &noise).unwrap();
+    crate::fixture::git(fixture.root(), &["add", "blob.bin"]);
+    crate::fixture::git(fixture.root(), &["commit", "-q", "-m", "blob"]);
+    let source = RepoSource::parse(&format!("file://{}", fixture.root().display())).unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let dest = dir.path().join("repo.git");
+    let bounded = |max| RemoteAccess {
+        max_clone_bytes: Some(max),
+        ..RemoteAccess::operator(None)
+    };
+    let err = checkout(&source, &dest, &bounded(1024 * 1024)).unwrap_err();
+    assert!(
+        matches!(err, KnowledgeError::TooLarge { size, max, .. } if size > max && max == 1024 * 1024),
+        "{err:?}"
+    );
+    assert!(!dest.exists(), "the partial clone is removed");
+    checkout(&source, &dest, &bounded(8 * 1024 * 1024)).unwrap();
+    std::fs::write(
+        fixture.root().join("blob2.bin"),
+        noise.iter().map(|b| !b).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    crate::fixture::git(fixture.root(), &["add", "blob2.bin"]);
+    crate::fixture::git(fixture.root(), &["commit", "-q", "-m", "blob2"]);
+    let err = checkout(&source, &dest, &bounded(3 * 1024 * 1024)).unwrap_err();
+    assert!(matches!(err, KnowledgeError::TooLarge { .. }), "{err:?}");
+}
+
 #[test]
 fn a_failed_clone_never_shows_the_token() {
     let dir = tempfile::TempDir::new().unwrap();

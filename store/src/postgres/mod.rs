@@ -157,22 +157,24 @@ impl PgStore {
         Ok(tx)
     }
 
-    /// Locks a tenant's owner rows so that two concurrent demotions cannot
-    /// together remove the last owner.
-    /// Serialises a tenant's publication reservations until the commit.
-    pub(crate) async fn lock_publications(
+    /// Serialises one kind of a tenant's count-then-insert steps (spend
+    /// holds, publication slots, quotas) until the commit, so that the count
+    /// is the truth when the insert follows it.
+    pub(crate) async fn lock_tenant(
         tx: &mut Transaction<'static, Postgres>,
         tenant: morningai_core::TenantId,
+        purpose: &'static str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "SELECT pg_advisory_xact_lock(hashtext('morningai.publications'), hashtext($1))",
-        )
-        .bind(tenant.0.to_string())
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))")
+            .bind(purpose)
+            .bind(tenant.0.to_string())
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 
+    /// Locks a tenant's owner rows so that two concurrent demotions cannot
+    /// together remove the last owner.
     pub(crate) async fn lock_owners(
         tx: &mut Transaction<'static, Postgres>,
         tenant: morningai_core::TenantId,

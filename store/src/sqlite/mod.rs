@@ -120,9 +120,10 @@ impl SqliteStore {
     }
 
     /// Nothing to lock: every write transaction holds the one writer connection.
-    pub(crate) async fn lock_publications(
+    pub(crate) async fn lock_tenant(
         _tx: &mut Transaction<'static, Sqlite>,
         _tenant: morningai_core::TenantId,
+        _purpose: &'static str,
     ) -> StoreResult<()> {
         Ok(())
     }

@@ -29,6 +29,7 @@ async fn repository(store: &dyn Store, ctx: &TenantCtx, name: &str) -> Repositor
     let repo = NewRepository {
         name: name.into(),
         source: format!("https://example.com/{name}.git"),
+        limit: None,
     };
     store.create_repository(ctx, &repo).await.unwrap().id
 }

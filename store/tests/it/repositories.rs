@@ -12,6 +12,7 @@ both_stores!(
     an_index_run_moves_the_status,
     index_requests_record_one_task_per_generation,
     tenants_cannot_reach_each_others_repositories,
+    the_repository_quota_holds_under_concurrency,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
@@ -24,6 +25,7 @@ fn new(name: &str) -> NewRepository {
     NewRepository {
         name: name.into(),
         source: format!("https://example.com/{name}.git"),
+        limit: None,
     }
 }
 
@@ -206,4 +208,40 @@ async fn tenants_cannot_reach_each_others_repositories(store: &dyn Store) {
         .unwrap()
         .unwrap();
     assert_eq!(unchanged, repo);
+}
+
+async fn the_repository_quota_holds_under_concurrency(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let b = tenant(store, "b").await;
+    let limited = |name: String| NewRepository {
+        limit: Some(3),
+        ..new(&name)
+    };
+    let repos: Vec<_> = (0..8).map(|i| limited(format!("r{i}"))).collect();
+    let results =
+        futures::future::join_all(repos.iter().map(|r| store.create_repository(&a, r))).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        3,
+        "{results:?}"
+    );
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| matches!(
+            e,
+            StoreError::QuotaExceeded(m) if m.contains("3 repositories")
+        )));
+    assert_eq!(store.repositories(a.tenant_id).await.unwrap().len(), 3);
+    // Removing one makes room; another tenant's count is its own.
+    let one = store.repositories(a.tenant_id).await.unwrap()[0].id;
+    store.delete_repository(&a, one).await.unwrap();
+    store
+        .create_repository(&a, &limited("again".into()))
+        .await
+        .unwrap();
+    store
+        .create_repository(&b, &limited("r0".into()))
+        .await
+        .unwrap();
 }

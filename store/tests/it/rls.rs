@@ -62,6 +62,7 @@ async fn world() -> World {
                 &NewRepository {
                     name: "r".into(),
                     source: "https://example.com/r.git".into(),
+                    limit: None,
                 },
             )
             .await
@@ -92,6 +93,7 @@ async fn task_rows(db: &TempPostgres, ctx: &TenantCtx) {
         idempotency_key: None,
         trace_id: Uuid::now_v7(),
         replay_of: None,
+        hourly_limit: None,
     };
     let job = NewJob {
         tenant_id: Some(ctx.tenant_id),

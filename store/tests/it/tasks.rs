@@ -27,6 +27,7 @@ both_stores!(
     sql_metacharacters_in_tasks_are_stored_verbatim,
     start_node_reads_the_task_and_answer_and_logs_the_start,
     saving_a_checkpoint_can_start_the_next_node,
+    the_hourly_task_quota_holds_under_concurrency,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
@@ -44,6 +45,7 @@ fn new_task(kind: &str, key: Option<&str>) -> NewTask {
         idempotency_key: key.map(Into::into),
         trace_id: uuid::Uuid::now_v7(),
         replay_of: None,
+        hourly_limit: None,
     }
 }
 
@@ -1326,4 +1328,60 @@ async fn saving_a_checkpoint_can_start_the_next_node(store: &dyn Store) {
             .await,
         "save a checkpoint of another tenant's task",
     );
+}
+
+/// Ten submissions at once under a quota of four an hour: four tasks, six
+/// refusals naming the quota; a repeated key still answers its task, and
+/// another tenant's quota is its own.
+async fn the_hourly_task_quota_holds_under_concurrency(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let b = tenant(store, "b").await;
+    let limited = |key: Option<String>| NewTask {
+        hourly_limit: Some(4),
+        idempotency_key: key,
+        ..new_task("research", None)
+    };
+    let attempts: Vec<_> = (0..10)
+        .map(|i| {
+            let t = limited(Some(format!("k{i}")));
+            let job = job_for(&a, t.id);
+            (t, job)
+        })
+        .collect();
+    let results = futures::future::join_all(
+        attempts
+            .iter()
+            .map(|(t, job)| store.create_task(&a, t, job, JobDelivery::JobsTable)),
+    )
+    .await;
+    let created: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(created.len(), 4, "{results:?}");
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| matches!(
+            e,
+            StoreError::QuotaExceeded(m) if m.contains("4 tasks an hour")
+        )));
+    // At the quota, the same key answers the task it made.
+    let (first, _) = created[0];
+    let again = NewTask {
+        idempotency_key: first.idempotency_key.clone(),
+        ..limited(None)
+    };
+    let (same, fresh) = store
+        .create_task(&a, &again, &job_for(&a, again.id), JobDelivery::JobsTable)
+        .await
+        .unwrap();
+    assert_eq!((same.id, fresh), (first.id, false));
+    let mine = store
+        .tasks(a.tenant_id, &TaskFilter::default(), None, 50)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 4, "nothing refused was stored");
+    let other = limited(None);
+    store
+        .create_task(&b, &other, &job_for(&b, other.id), JobDelivery::JobsTable)
+        .await
+        .unwrap();
 }

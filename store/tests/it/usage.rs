@@ -4,7 +4,7 @@
 use morningai_core::usage::{day_start_ms, hour_start_ms};
 use morningai_core::{
     Budget, BudgetPatch, CallKind, CallOutcome, Email, MicroUsd, ModelCall, ModelCallId, Spend,
-    TaskId, TenantCtx, TenantId, UsageTotals,
+    SpendHold, TaskId, TenantCtx, TenantId, UsageTotals, SPEND_HOLD_TTL_MS,
 };
 use morningai_core::{NewJob, NewTask};
 use morningai_store::{JobDelivery, Store};
@@ -17,6 +17,8 @@ both_stores!(
     cache_stores_replaces_and_misses,
     tenants_cannot_reach_each_others_usage,
     a_tasks_cost_follows_its_billed_calls,
+    concurrent_holds_never_overshoot_a_cap,
+    holds_are_released_by_their_record_and_lapse,
 );
 
 async fn tenant(store: &dyn Store, name: &str) -> TenantCtx {
@@ -396,6 +398,7 @@ async fn a_tasks_cost_follows_its_billed_calls(store: &dyn Store) {
         idempotency_key: None,
         trace_id: uuid::Uuid::now_v7(),
         replay_of: None,
+        hourly_limit: None,
     };
     let job = NewJob {
         tenant_id: Some(a.tenant_id),
@@ -419,4 +422,102 @@ async fn a_tasks_cost_follows_its_billed_calls(store: &dyn Store) {
     }
     let stored = store.task(a.tenant_id, task.id).await.unwrap().unwrap();
     assert!((stored.cost_usd - 1.75).abs() < 1e-9, "{}", stored.cost_usd);
+}
+
+fn hold(tenant: TenantId, task: Option<TaskId>, cost: i64, at_ms: i64) -> SpendHold {
+    SpendHold {
+        id: ModelCallId::new(),
+        tenant,
+        task,
+        cost: MicroUsd(cost),
+        tokens: 10,
+        at_ms,
+    }
+}
+
+/// Twenty calls asking at once for 100 each under a cap of 1,000: exactly
+/// ten are held, whatever the interleaving (on PostgreSQL they run on
+/// separate connections at the same time).
+async fn concurrent_holds_never_overshoot_a_cap(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let b = tenant(store, "b").await;
+    let budget = Budget {
+        daily_usd: Some(MicroUsd(1_000)),
+        ..Budget::UNLIMITED
+    };
+    let holds: Vec<_> = (0..20).map(|_| hold(a.tenant_id, None, 100, NOW)).collect();
+    let answers =
+        futures::future::join_all(holds.iter().map(|h| store.hold_spend(h, &budget))).await;
+    let held = answers.iter().filter(|a| matches!(a, Ok(None))).count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok().and_then(|r| r.as_ref()))
+        .collect();
+    assert_eq!(held, 10, "{answers:?}");
+    assert_eq!(refused.len(), 10, "{answers:?}");
+    assert!(refused.iter().all(|(cap, _)| *cap == "daily_usd"));
+    // What is held is not spent (the usage page shows what was spent)...
+    assert_eq!(
+        store.spent(a.tenant_id, None, NOW).await.unwrap().day,
+        Spend::default()
+    );
+    // ...and another tenant's caps do not see it.
+    assert_eq!(
+        store
+            .hold_spend(&hold(b.tenant_id, None, 1_000, NOW), &budget)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn holds_are_released_by_their_record_and_lapse(store: &dyn Store) {
+    let a = tenant(store, "a").await;
+    let t = a.tenant_id;
+    let task = TaskId::new();
+    let budget = Budget {
+        daily_usd: Some(MicroUsd(1_000)),
+        task_usd: Some(MicroUsd(600)),
+        ..Budget::UNLIMITED
+    };
+    let first = hold(t, Some(task), 500, NOW);
+    assert_eq!(store.hold_spend(&first, &budget).await.unwrap(), None);
+    // The task's cap counts the task's hold.
+    let refused = store
+        .hold_spend(&hold(t, Some(task), 200, NOW), &budget)
+        .await
+        .unwrap();
+    assert_eq!(refused.map(|r| r.0), Some("task_usd"));
+    // The call costs less than its estimate: its record replaces the hold.
+    let mut recorded = call(t, NOW, CallOutcome::Ok, (5, 5), 300);
+    recorded.id = first.id;
+    recorded.task_id = Some(task);
+    store.record_model_call(&recorded).await.unwrap();
+    assert_eq!(
+        store
+            .hold_spend(&hold(t, Some(task), 300, NOW), &budget)
+            .await
+            .unwrap(),
+        None,
+        "300 spent + 300 held = the task cap"
+    );
+    // A hold never recorded (its worker died) stops counting when it lapses.
+    let day = store
+        .hold_spend(&hold(t, None, 500, NOW), &budget)
+        .await
+        .unwrap();
+    assert_eq!(
+        day.map(|r| r.0),
+        Some("daily_usd"),
+        "300 + 300 + 500 > 1000"
+    );
+    let later = NOW + SPEND_HOLD_TTL_MS + 1;
+    assert_eq!(
+        store
+            .hold_spend(&hold(t, None, 500, later), &budget)
+            .await
+            .unwrap(),
+        None,
+        "only the 300 spent counts after the holds lapsed"
+    );
 }

@@ -75,6 +75,20 @@ pub struct PullRequest {
     pub html_url: String,
 }
 
+/// A pull request as the list endpoint shows it: with its head branch.
+#[derive(Deserialize)]
+struct ListedPullRequest {
+    number: u64,
+    html_url: String,
+    head: ListedHead,
+}
+
+#[derive(Deserialize)]
+struct ListedHead {
+    #[serde(rename = "ref")]
+    branch: String,
+}
+
 /// A client of one forge's REST API, authenticated by one token.
 #[derive(Clone)]
 pub struct ForgeClient {
@@ -131,6 +145,59 @@ impl ForgeClient {
             .map_err(|e| ForgeError::InvalidResponse(format!("pull request: {e}")))
     }
 
+    /// The pull request for `pr.head` into `repo`: the open one that already
+    /// has that head, else a new one (`true`). A run retried after its worker
+    /// died finds the pull request it opened instead of failing on (or, on a
+    /// forge without GitHub's check, duplicating) it; a 422 from a pull
+    /// request opened meanwhile is answered the same way.
+    pub async fn ensure_pull_request(
+        &self,
+        repo: &str,
+        pr: &NewPullRequest,
+    ) -> Result<(PullRequest, bool), ForgeError> {
+        if let Some(open) = self.open_pull_request_from(repo, &pr.head).await? {
+            return Ok((open, false));
+        }
+        match self.create_pull_request(repo, pr).await {
+            Ok(opened) => Ok((opened, true)),
+            Err(e @ ForgeError::Unprocessable { .. }) => {
+                match self.open_pull_request_from(repo, &pr.head).await? {
+                    Some(open) => Ok((open, false)),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The open pull request of `repo` whose head is its branch `head`.
+    /// Asks GitHub for that head only; other forges (which may ignore the
+    /// filter) are filtered here, among the 100 newest open ones.
+    pub async fn open_pull_request_from(
+        &self,
+        repo: &str,
+        head: &str,
+    ) -> Result<Option<PullRequest>, ForgeError> {
+        let (owner, _) = split_repository(repo)
+            .ok_or_else(|| ForgeError::InvalidRepository(repo.to_string()))?;
+        let mut url = Url::parse(&self.repo_url(repo, "pulls")?)
+            .map_err(|e| ForgeError::InvalidResponse(format!("pull request list URL: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("state", "open")
+            .append_pair("head", &format!("{owner}:{head}"))
+            .append_pair("per_page", "100");
+        let body = self.get(url.as_str()).await?;
+        let listed: Vec<ListedPullRequest> = serde_json::from_slice(&body)
+            .map_err(|e| ForgeError::InvalidResponse(format!("pull request list: {e}")))?;
+        Ok(listed
+            .into_iter()
+            .find(|p| p.head.branch == head)
+            .map(|p| PullRequest {
+                number: p.number,
+                html_url: p.html_url,
+            }))
+    }
+
     /// Adds `labels` to issue or pull request `number` of `repo`, creating
     /// labels the repository does not have yet. No request for no labels.
     pub async fn add_labels(
@@ -156,13 +223,19 @@ impl ForgeClient {
 
     /// POSTs `body` as JSON; the answer's body when its status is a success.
     async fn post(&self, url: &str, body: &impl Serialize) -> Result<Vec<u8>, ForgeError> {
-        let response = self
-            .http
-            .post(url)
+        self.send(self.http.post(url).json(body)).await
+    }
+
+    /// GETs `url`; the answer's body when its status is a success.
+    async fn get(&self, url: &str) -> Result<Vec<u8>, ForgeError> {
+        self.send(self.http.get(url)).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ForgeError> {
+        let response = request
             .header(AUTHORIZATION, self.authorization.clone())
             .header(ACCEPT, GITHUB_MEDIA_TYPE)
             .header("X-GitHub-Api-Version", GITHUB_API_VERSION)
-            .json(body)
             .send()
             .await
             .map_err(|e| self.network_error(&e))?;

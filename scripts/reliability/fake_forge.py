@@ -13,6 +13,8 @@ scripts/reliability/faults.sh (standard library + `git http-backend`).
            does not exist. FAKE_FORGE_PR_DELAY seconds pass between recording
            the pull request and answering (a slow forge: widens the window in
            which a killed worker has opened a pull request but not saved it).
+      GET /api/v3/repos/O/N/pulls?head=O:BRANCH   the open pull requests
+           (of that head), as GitHub lists them
       POST /api/v3/repos/O/N/issues/NUM/labels
   * GET /_stats: every pull request, every attempt (with its answer), every
     pushed ref update, and which pull requests are being answered right now.
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PR_DELAY = float(os.environ.get("FAKE_FORGE_PR_DELAY", "0"))
@@ -39,6 +42,7 @@ attempts = []       # every POST .../pulls, with the status answered
 pushes = []         # every ref update received by git-receive-pack
 in_flight = {}      # head -> time the PR request arrived (until answered)
 labels = []
+lists = []          # every GET .../pulls (a retried run looking for its own)
 log_fh = None
 GIT_ROOT = "."
 
@@ -114,9 +118,24 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/_stats"):
             with lock:
                 return self.send_json(200, {"prs": prs, "attempts": attempts, "pushes": pushes,
-                                            "in_flight": dict(in_flight), "labels": len(labels)})
+                                            "in_flight": dict(in_flight), "labels": len(labels),
+                                            "lists": lists})
         if ".git/" in self.path:
             return self.git("GET", b"")
+        path, _, query = self.path.partition("?")
+        parts = path.split("/")
+        if path.startswith("/api/v3/repos/") and len(parts) == 7 and parts[6] == "pulls":
+            if not self.authorized_api():
+                return self.send_json(401, {"message": "Bad credentials"})
+            repo = f"{parts[4]}/{parts[5]}"
+            want = dict(kv.partition("=")[::2] for kv in query.split("&") if kv).get("head", "")
+            head = urllib.parse.unquote(want).partition(":")[2]
+            with lock:
+                listed = [{"number": p["number"], "html_url": p["html_url"], "state": "open",
+                           "head": {"ref": p["head"]}, "base": {"ref": p["base"]}}
+                          for p in prs if p["repo"] == repo and (not head or p["head"] == head)]
+                lists.append({"repo": repo, "head": head, "found": len(listed)})
+            return self.send_json(200, listed)
         self.send_json(404, {"message": "Not Found"})
 
     def do_POST(self):

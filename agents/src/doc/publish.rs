@@ -203,8 +203,9 @@ pub(crate) async fn open_pull_request(
     };
     match (&forge, forge_repo) {
         (Some(forge), Some(forge_repo)) => {
-            let opened = forge
-                .create_pull_request(&forge_repo, &pr)
+            // A retried run (its worker died after opening it) finds its own.
+            let (opened, new) = forge
+                .ensure_pull_request(&forge_repo, &pr)
                 .await
                 .map_err(|e| fatal(format!("opening the pull request on {forge_repo}: {e}")))?;
             if let Err(e) = forge
@@ -214,7 +215,14 @@ pub(crate) async fn open_pull_request(
                 // The pull request is open; a missing label does not undo it.
                 ctx.log(format!("labelling pull request #{}: {e}", opened.number));
             }
-            ctx.log(format!("opened pull request {}", opened.html_url));
+            if new {
+                ctx.log(format!("opened pull request {}", opened.html_url));
+            } else {
+                ctx.log(format!(
+                    "pull request {} was already open for this branch",
+                    opened.html_url
+                ));
+            }
             publication.pull_request_number = Some(opened.number);
             publication.pull_request_url = Some(opened.html_url);
         }

@@ -976,11 +976,13 @@ pub(crate) mod graph {
     }
 
     /// A forge speaking the GitHub REST subset the publish step uses; it
-    /// answers 422 to the pull request after `reject_next` is set.
+    /// answers 422 to the pull request after `reject_next` is set. `requests`
+    /// records the writes (POSTs); `open` lists the pull requests opened.
     #[derive(Clone, Default)]
     pub(crate) struct Forge {
         pub(crate) requests: Arc<std::sync::Mutex<Vec<(String, Value)>>>,
         reject_next: Arc<std::sync::atomic::AtomicBool>,
+        open: Arc<std::sync::Mutex<Vec<Value>>>,
     }
 
     impl Forge {
@@ -990,6 +992,20 @@ pub(crate) mod graph {
             use axum::routing::post;
             use axum::Json;
             use std::sync::atomic::Ordering;
+
+            async fn list(
+                State(forge): State<Forge>,
+                UrlPath((owner, repo)): UrlPath<(String, String)>,
+            ) -> Json<Value> {
+                let prefix = format!("https://forge.example/{owner}/{repo}/");
+                let open = forge.open.lock().unwrap();
+                let mine = open.iter().filter(|p| {
+                    p["html_url"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with(&prefix))
+                });
+                Json(Value::Array(mine.cloned().collect()))
+            }
 
             async fn pulls(
                 State(forge): State<Forge>,
@@ -1002,7 +1018,7 @@ pub(crate) mod graph {
                     .requests
                     .lock()
                     .unwrap()
-                    .push((format!("/repos/{owner}/{repo}/pulls"), body));
+                    .push((format!("/repos/{owner}/{repo}/pulls"), body.clone()));
                 if forge.reject_next.swap(false, Ordering::SeqCst) {
                     return (
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -1013,13 +1029,13 @@ pub(crate) mod graph {
                     );
                 }
                 let n = forge.requests.lock().unwrap().len();
-                (
-                    StatusCode::CREATED,
-                    Json(json!({
-                        "number": n,
-                        "html_url": format!("https://forge.example/{owner}/{repo}/pull/{n}")
-                    })),
-                )
+                let opened = json!({
+                    "number": n,
+                    "html_url": format!("https://forge.example/{owner}/{repo}/pull/{n}"),
+                    "head": { "ref": body["head"] },
+                });
+                forge.open.lock().unwrap().push(opened.clone());
+                (StatusCode::CREATED, Json(opened))
             }
             async fn labels(
                 State(forge): State<Forge>,
@@ -1034,7 +1050,7 @@ pub(crate) mod graph {
                 (StatusCode::OK, Json(json!([{ "name": "documentation" }])))
             }
             let app = axum::Router::new()
-                .route("/api/v3/repos/{owner}/{repo}/pulls", post(pulls))
+                .route("/api/v3/repos/{owner}/{repo}/pulls", post(pulls).get(list))
                 .route(
                     "/api/v3/repos/{owner}/{repo}/issues/{n}/labels",
                     post(labels),

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -117,6 +117,38 @@ async fn create_pull(
     }
 }
 
+/// Open pull requests: the one whose head is `exists` (the one `create_pull`
+/// refuses to duplicate) appears once the client has tried to open it, as
+/// when another run opened it meanwhile; and `open/run` always.
+async fn list_pulls(
+    State(forge): State<FakeForge>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!(
+        "/repos/{owner}/{repo}/pulls?{}",
+        query.get("head").cloned().unwrap_or_default()
+    );
+    if let Some(response) = forge.refusal(path, &headers, &Value::Null) {
+        return response;
+    }
+    let tried_exists = forge.requests().iter().any(|r| r.body["head"] == "exists");
+    let mut open = vec![json!({
+        "number": 7,
+        "html_url": format!("https://forge.example/{owner}/{repo}/pull/7"),
+        "head": { "ref": "open/run" },
+    })];
+    if tried_exists {
+        open.push(json!({
+            "number": 9,
+            "html_url": format!("https://forge.example/{owner}/{repo}/pull/9"),
+            "head": { "ref": "exists" },
+        }));
+    }
+    (StatusCode::OK, Json(Value::Array(open))).into_response()
+}
+
 async fn add_labels(
     State(forge): State<FakeForge>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
@@ -140,7 +172,10 @@ async fn add_labels(
 async fn serve() -> (String, FakeForge) {
     let forge = FakeForge::default();
     let api = Router::new()
-        .route("/repos/{owner}/{repo}/pulls", post(create_pull))
+        .route(
+            "/repos/{owner}/{repo}/pulls",
+            post(create_pull).get(list_pulls),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/labels",
             post(add_labels),
@@ -212,6 +247,42 @@ async fn opens_a_pull_request_and_labels_it() {
     assert_eq!(
         requests[1].body,
         json!({ "labels": ["documentation", "morningai"] })
+    );
+}
+
+/// Publishing asks before opening: a branch with an open pull request gets
+/// that one back (no second one), a new branch a new one, and a pull request
+/// opened meanwhile (422) is found after the refusal.
+#[tokio::test]
+async fn ensuring_a_pull_request_reuses_the_open_one() {
+    let (base, forge) = serve().await;
+    let client = ForgeClient::new(&base, TOKEN).unwrap();
+    let (pr, opened) = client
+        .ensure_pull_request("acme/docs", &new_pr("open/run"))
+        .await
+        .unwrap();
+    assert_eq!((pr.number, opened), (7, false));
+    let (pr, opened) = client
+        .ensure_pull_request("acme/docs", &new_pr("fresh"))
+        .await
+        .unwrap();
+    assert_eq!((pr.number, opened), (42, true));
+    let (pr, opened) = client
+        .ensure_pull_request("acme/docs", &new_pr("exists"))
+        .await
+        .unwrap();
+    assert_eq!((pr.number, opened), (9, false));
+    let paths: Vec<_> = forge.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/repos/acme/docs/pulls?acme:open/run",
+            "/repos/acme/docs/pulls?acme:fresh",
+            "/repos/acme/docs/pulls",
+            "/repos/acme/docs/pulls?acme:exists",
+            "/repos/acme/docs/pulls",
+            "/repos/acme/docs/pulls?acme:exists",
+        ]
     );
 }
 

@@ -30,6 +30,17 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
+    /// Whether the database's disk is full (SQLite's `SQLITE_FULL`,
+    /// PostgreSQL's `disk_full`): the write was not saved.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("13" | "53100"))
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the database is down or unreachable (not a fault of the
     /// request): no connection within the pool's timeout, a broken
     /// connection, or PostgreSQL shutting down or starting up.

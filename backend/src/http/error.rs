@@ -54,6 +54,8 @@ pub enum ApiError {
     QuotaExceeded(String),
     #[error("service unavailable")]
     Unavailable,
+    #[error("the server's storage is full: nothing was saved; try again once the operator has freed space")]
+    StorageFull,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -119,6 +121,7 @@ impl ApiError {
             RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             QuotaExceeded(_) => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            StorageFull => (StatusCode::SERVICE_UNAVAILABLE, "storage_full"),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -167,6 +170,10 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidState(m) => ApiError::Conflict(m),
             StoreError::QuotaExceeded(m) => ApiError::QuotaExceeded(m),
             // The database is down or unreachable: a clear 503 while it is.
+            e if e.is_storage_full() => {
+                tracing::error!(error = %e, "database storage full");
+                ApiError::StorageFull
+            }
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable

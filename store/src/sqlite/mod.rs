@@ -12,7 +12,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Connection, Sqlite, Transaction};
 
 use crate::open::{is_current, newly_applied};
 use crate::sql::Scope;
@@ -47,6 +47,42 @@ fn connect_options(url: &str) -> StoreResult<SqliteConnectOptions> {
     Ok(opts)
 }
 
+/// A pool that never hands out a connection sqlx still counts as inside a
+/// transaction: such a connection is closed (rolling back whatever SQLite
+/// still holds open) and a fresh one is opened in its place.
+///
+/// An idle connection is normally outside any transaction: each `Transaction`
+/// ends in a commit, a rollback, or the rollback queued when it is dropped,
+/// which the pool flushes (its ping on release) before the connection is idle
+/// again. It is not when that rollback failed. After `SQLITE_FULL` (disk full)
+/// — or `SQLITE_IOERR`, `SQLITE_NOMEM` — SQLite rolls the whole transaction
+/// back by itself, whether the failing statement was a write or the `COMMIT`;
+/// the queued `ROLLBACK` then fails ("no transaction is active") and sqlx's
+/// transaction depth stays at 1. Reused, that connection turns each later
+/// `begin()` into a `SAVEPOINT` and each commit into a `RELEASE`. Once one of
+/// those transactions is rolled back (any failed request does it) SQLite is
+/// left inside a transaction that `ROLLBACK TO` keeps open and no `RELEASE`
+/// ever commits: every later write is acknowledged but never reaches the
+/// file, and is lost when the connection closes.
+///
+/// The check is one atomic load per acquire.
+fn pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .before_acquire(|conn, _meta| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    tracing::warn!(
+                        "closing a SQLite connection left inside a transaction \
+                         (a rollback failed after an earlier error); opening a new one"
+                    );
+                    return Ok(false);
+                }
+                Ok(true)
+            })
+        })
+}
+
 async fn applied_versions(pool: &SqlitePool) -> StoreResult<Vec<i64>> {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
@@ -66,10 +102,7 @@ async fn applied_versions(pool: &SqlitePool) -> StoreResult<Vec<i64>> {
 impl SqliteStore {
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
         let connect = connect_options(url)?;
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(connect.clone())
-            .await?;
+        let writer = pool_options(1).connect_with(connect.clone()).await?;
         if opts.migrate {
             MIGRATOR.run(&writer).await?;
         }
@@ -77,8 +110,7 @@ impl SqliteStore {
             // Every in-memory connection is its own database: share the writer.
             writer.clone()
         } else {
-            SqlitePoolOptions::new()
-                .max_connections(opts.max_connections.max(1))
+            pool_options(opts.max_connections.max(1))
                 .connect_with(connect.read_only(true))
                 .await?
         };
@@ -90,15 +122,45 @@ impl SqliteStore {
     }
 
     pub async fn migrate(url: &str) -> StoreResult<Vec<i64>> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(connect_options(url)?)
-            .await?;
+        let pool = pool_options(1).connect_with(connect_options(url)?).await?;
         let before = applied_versions(&pool).await?;
         MIGRATOR.run(&pool).await?;
         let after = applied_versions(&pool).await?;
         pool.close().await;
         Ok(newly_applied(&before, after))
+    }
+
+    /// Closes both pools, waiting for every connection to finish: what a
+    /// shutdown does before the process exits.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    /// Caps how far the database may grow on the writer connection: at most
+    /// `extra_pages` pages beyond its current size (`None` lifts the cap).
+    /// Beyond it SQLite answers `SQLITE_FULL` exactly as on a full disk, which
+    /// lets tests inject that fault without a small filesystem. The cap is a
+    /// setting of the current writer connection only (`PRAGMA
+    /// max_page_count`): a connection opened later has none.
+    #[doc(hidden)]
+    pub async fn limit_writer_growth(&self, extra_pages: Option<u32>) -> StoreResult<()> {
+        let mut conn = self.writer.acquire().await?;
+        let max = match extra_pages {
+            Some(extra) => {
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                pages + i64::from(extra)
+            }
+            // SQLite's own default (and largest) limit.
+            None => 4_294_967_294,
+        };
+        // A pragma takes no bound parameters; `max` is an integer.
+        sqlx::query(&format!("PRAGMA max_page_count = {max}"))
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     pub(crate) fn subscribe_task_events(&self) -> tokio::sync::broadcast::Receiver<TaskId> {

@@ -34,5 +34,6 @@ mod faqs;
 mod repositories;
 mod rls;
 mod schema;
+mod sqlite_full;
 mod tasks;
 mod usage;

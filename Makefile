@@ -34,10 +34,20 @@ api:
 	$(CARGO) build --bin morningai
 	cd frontend && MORNINGAI_BIN=$(CURDIR)/target/debug/morningai npm run --silent api:update
 
-# API fuzzing (schemathesis, two tenants, scripts/reliability/fuzz.sh): figures in target/reliability/fuzz.json.
+# The reliability suites, figures in target/reliability/: API fuzzing
+# (schemathesis, two tenants: fuzz.json), faults (SIGKILLed workers, Redis and
+# PostgreSQL restarts, a full disk, a faulty model server, on throwaway
+# servers of their own: faults.json) and load (wrk at 1,000 req/s mixed plus
+# 1,000 SSE subscribers, on the release build: load.json). Every suite runs;
+# the exit status is 1 if any failed.
 reliability:
 	$(CARGO) build --bin morningai
-	$(SHELL) scripts/reliability/fuzz.sh
+	$(CARGO) build --release --bin morningai
+	@status=0; \
+	$(SHELL) scripts/reliability/fuzz.sh || status=1; \
+	$(SHELL) scripts/reliability/faults.sh || status=1; \
+	$(SHELL) scripts/reliability/load.sh || status=1; \
+	exit $$status
 
 # Prefers nextest; falls back to cargo test. Always prints the PostgreSQL test count
 # (tests whose binary id or path contains "postgres") so silently missing ones show up.

@@ -8,8 +8,13 @@
 //! - SQLite: one poller of the events table's highest row id (cheap, and it
 //!   sees the writes of other processes on the same file).
 //!
-//! A notification may be missed (a reconnect, a slow receiver that lagged):
-//! a watcher still looks again on its own now and then.
+//! A notification may be missed: across a reconnect the listener sends
+//! [`EVERY_TASK`] (every watcher looks again), a slow receiver that lagged
+//! looks again, and a watcher still looks on its own now and then.
+
+/// Sent instead of a task's id when every watcher should look again (the
+/// PostgreSQL listener (re)connected: notifications may have been missed).
+pub const EVERY_TASK: TaskId = TaskId(uuid::Uuid::nil());
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -62,19 +67,23 @@ pub(crate) async fn listen_postgres(pool: sqlx::PgPool, sender: broadcast::Sende
     loop {
         match sqlx::postgres::PgListener::connect_with(&pool).await {
             Ok(mut listener) => match listener.listen(TASK_EVENTS_CHANNEL).await {
-                Ok(()) => loop {
-                    match listener.recv().await {
-                        Ok(note) => {
-                            if let Ok(id) = note.payload().parse() {
-                                let _ = sender.send(TaskId(id));
+                Ok(()) => {
+                    // Whatever was notified while no one listened is read now.
+                    let _ = sender.send(EVERY_TASK);
+                    loop {
+                        match listener.recv().await {
+                            Ok(note) => {
+                                if let Ok(id) = note.payload().parse() {
+                                    let _ = sender.send(TaskId(id));
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "task-event listener lost its connection");
+                                break;
                             }
                         }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "task-event listener lost its connection");
-                            break;
-                        }
                     }
-                },
+                }
                 Err(e) => tracing::warn!(error = %e, "LISTEN {TASK_EVENTS_CHANNEL} failed"),
             },
             Err(e) => tracing::warn!(error = %e, "task-event listener cannot connect"),

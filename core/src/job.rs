@@ -345,6 +345,23 @@ pub struct Job {
     pub tenant_id: Option<TenantId>,
 }
 
+impl Job {
+    /// Whether this delivery is the job's last (no attempt is left after it).
+    pub fn last_attempt(&self) -> bool {
+        self.attempts >= self.max_attempts
+    }
+
+    /// Whether the previous attempt ended because its worker was lost (its
+    /// lease expired: killed, crashed, cut off). Both queue backends write
+    /// this `last_error` when they take such a job back (`jobs_sql.rs`,
+    /// `redis_backend.rs`).
+    pub fn previous_worker_lost(&self) -> bool {
+        self.last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("worker lost:"))
+    }
+}
+
 /// How many jobs a queue has in one status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QueueCount {

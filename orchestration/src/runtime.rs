@@ -387,6 +387,19 @@ impl Runtime {
         Ok(cp)
     }
 
+    /// Fails task `id` of `tenant` with `message` unless it already ended.
+    pub(crate) async fn fail_by_id(
+        &self,
+        tenant: TenantId,
+        id: TaskId,
+        message: &str,
+    ) -> anyhow::Result<RunOutcome> {
+        match self.store.task(tenant, id).await? {
+            Some(task) if !task.status.is_final() => self.fail(&task, message).await,
+            _ => Ok(RunOutcome::AlreadyFinal),
+        }
+    }
+
     async fn fail(&self, task: &Task, message: &str) -> anyhow::Result<RunOutcome> {
         tracing::warn!(task_id = %task.id, error = message, "task failed");
         match self

@@ -157,6 +157,23 @@ impl Runtime {
         handlers.on_typed(TASK_JOB_KIND, move |job: TaskJob, ctx| {
             let runtime = runtime.clone();
             async move {
+                let last = ctx.job.last_attempt();
+                // The last delivery after a lost worker (killed or crashed,
+                // perhaps by the task itself) ends the task instead of
+                // running it again: the queue would otherwise fail the job
+                // and leave the task `running` for good.
+                if last && ctx.job.previous_worker_lost() {
+                    let message = format!(
+                        "the worker running this task was lost {} times (killed or crashed); \
+                         it is not run again",
+                        ctx.job.attempts - 1
+                    );
+                    runtime
+                        .fail_by_id(job.tenant_id, job.task_id, &message)
+                        .await
+                        .map_err(|e| JobError::Retry(format!("{e:#}")))?;
+                    return Ok(json!({ "outcome": "Failed" }));
+                }
                 match runtime
                     .run_task(job.tenant_id, job.task_id, ctx.cancel.clone())
                     .await
@@ -165,6 +182,14 @@ impl Runtime {
                         "the run was suspended; it continues from its last checkpoint".into(),
                     )),
                     Ok(outcome) => Ok(json!({ "outcome": format!("{outcome:?}") })),
+                    Err(e) if last => {
+                        let message = format!("{e:#}");
+                        runtime
+                            .fail_by_id(job.tenant_id, job.task_id, &message)
+                            .await
+                            .map_err(|e| JobError::Retry(format!("{e:#}")))?;
+                        Err(JobError::Permanent(message))
+                    }
                     Err(e) => Err(JobError::Retry(format!("{e:#}"))),
                 }
             }

@@ -20,6 +20,7 @@ both_stores!(
     replay_starts_a_new_run_from_a_checkpoint,
     bad_input_and_unknown_kinds_are_refused,
     tenants_cannot_reach_each_others_tasks,
+    the_last_delivery_after_lost_workers_fails_the_task,
 );
 
 struct Fixture {
@@ -451,4 +452,73 @@ async fn tenants_cannot_reach_each_others_tasks(f: Fixture) {
         TaskStatus::WaitingApproval,
         "untouched"
     );
+}
+
+/// A task whose worker was lost on every earlier attempt (killed, perhaps by
+/// the task itself) ends failed on its job's last delivery, without running
+/// again; a last delivery after an ordinary failure still runs it.
+async fn the_last_delivery_after_lost_workers_fails_the_task(f: Fixture) {
+    let handlers = f.runtime.handlers(morningai_queue::Handlers::new());
+    let handler = handlers
+        .get(morningai_orchestration::TASK_JOB_KIND)
+        .unwrap();
+    let job_of = |task: &Task| {
+        let store = f.store.clone();
+        let (tenant, id) = (f.ctx.tenant_id, task.id);
+        async move {
+            store
+                .jobs(JobScope::Tenant(tenant), Some(JobStatus::Queued), None, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|j| j.payload["task_id"] == json!(id))
+                .unwrap()
+        }
+    };
+    let lost = f.submit(json!({ "message": "hi" })).await;
+    let mut job = job_of(&lost).await;
+    job.attempts = job.max_attempts;
+    job.last_error = Some(format!(
+        "worker lost: its lease expired during attempt {}",
+        job.max_attempts - 1
+    ));
+    let outcome = handler
+        .run(morningai_queue::JobContext {
+            job,
+            cancel: CancellationToken::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome["outcome"], "Failed");
+    let failed = f.task(&lost).await;
+    assert_eq!(failed.status, TaskStatus::Failed);
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("was lost 4 times"),
+        "{:?}",
+        failed.error
+    );
+    assert!(
+        !f.events(&lost)
+            .await
+            .iter()
+            .any(|e| e.kind == "node.started"),
+        "the graph did not run again"
+    );
+
+    let ordinary = f.submit(json!({ "message": "hi" })).await;
+    let mut job = job_of(&ordinary).await;
+    job.attempts = job.max_attempts;
+    job.last_error = Some("the model timed out".into());
+    handler
+        .run(morningai_queue::JobContext {
+            job,
+            cancel: CancellationToken::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(f.task(&ordinary).await.status, TaskStatus::Done);
 }

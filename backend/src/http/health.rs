@@ -32,13 +32,25 @@ async fn healthz() -> Json<Health> {
     })
 }
 
+/// The longest `/readyz` waits for the database.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The database answers and every migration is applied.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = super::ErrorBody)))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    if let Err(e) = state.store.ping().await {
-        tracing::warn!(error = %e, "readiness: database unreachable");
-        return Err(ApiError::Unavailable);
+    // A probe with a short timeout of its own must get an answer: a
+    // database that does not answer within this is not ready.
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            return Err(ApiError::Unavailable);
+        }
+        Err(_) => {
+            tracing::warn!("readiness: no answer from the database within {READY_TIMEOUT:?}");
+            return Err(ApiError::Unavailable);
+        }
     }
     match state.store.migrations_current().await {
         Ok(true) => Ok(Json(Health {

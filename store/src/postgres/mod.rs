@@ -56,7 +56,9 @@ impl PgStore {
         }
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            // While the database is down a request waits this long for a
+            // connection, then answers 503 `unavailable`.
+            .acquire_timeout(Duration::from_secs(5))
             // No ping before each use: it would add a round trip to every
             // transaction. A connection that broke meanwhile (server restart)
             // fails its first statement and is dropped from the pool.

@@ -311,6 +311,7 @@ def report(state_path, report_dir, out_json, out_md, run_seconds):
         "tenant B unchanged": not tampered,
         "schema mismatches == 0": figures["schema_mismatches"] == 0,
         "undocumented status codes == 0": figures["undocumented_status_codes"] == 0,
+        "task event payloads are TaskEvents": figures["sse_event_payloads"].get("invalid", 1) == 0,
     }
     figures["gates"] = gates
     figures["passed"] = all(gates.values())

@@ -6,9 +6,7 @@ use std::collections::HashSet;
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures::{StreamExt, TryStreamExt};
-use morningai_core::{
-    now_ms, Job, JobId, JobStatus, NewJob, QueueCount, Role, TenantCtx, WorkerInfo,
-};
+use morningai_core::{now_ms, Job, JobId, JobStatus, NewJob, QueueCount, Role, TenantCtx};
 use morningai_queue::{Accepted, JobScope};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -31,15 +29,34 @@ fn admin(auth: &Auth) -> ApiResult<(&TenantCtx, JobScope)> {
     Ok((ctx, JobScope::Tenant(ctx.tenant_id)))
 }
 
+/// A worker as a tenant sees it: named by the random part of its id, never
+/// by the operator's host name or process id (with open sign-up, every
+/// tenant admin is a stranger).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WorkerView {
-    /// `current_jobs` lists only your tenant's jobs.
-    #[serde(flatten)]
-    worker: WorkerInfo,
+    /// `worker-` and the random part of the worker's id; the same in jobs' `worker_id`.
+    name: String,
+    queues: Vec<String>,
+    started_at_ms: i64,
+    last_heartbeat_ms: i64,
+    /// The jobs of your tenant it is running now.
+    current_jobs: Vec<JobId>,
     /// Jobs it is running now, every tenant's (only yours are listed).
     running_jobs: usize,
     /// No heartbeat for longer than a lease: the worker is probably gone.
     stale: bool,
+}
+
+/// What tenants see of a worker id (`host-pid-random`): `worker-random`.
+fn worker_alias(id: &str) -> String {
+    let random = id.rsplit('-').next().unwrap_or(id);
+    format!("worker-{random}")
+}
+
+/// A job as a tenant sees it: its worker named by [`worker_alias`].
+fn tenant_view(mut job: Job) -> Job {
+    job.worker_id = job.worker_id.as_deref().map(worker_alias);
+    job
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -64,7 +81,11 @@ async fn worker_views(state: &AppState) -> ApiResult<Vec<WorkerView>> {
         .map(|worker| WorkerView {
             stale: now - worker.last_heartbeat_ms > lease_ms,
             running_jobs: worker.current_jobs.len(),
-            worker,
+            name: worker_alias(&worker.id),
+            queues: worker.queues,
+            started_at_ms: worker.started_at_ms,
+            last_heartbeat_ms: worker.last_heartbeat_ms,
+            current_jobs: worker.current_jobs,
         })
         .collect())
 }
@@ -78,7 +99,7 @@ async fn redact_current_jobs(
 ) -> ApiResult<()> {
     let ids: HashSet<JobId> = views
         .iter()
-        .flat_map(|v| v.worker.current_jobs.iter().copied())
+        .flat_map(|v| v.current_jobs.iter().copied())
         .collect();
     let backend = state.queue.backend();
     let visible: HashSet<JobId> = futures::stream::iter(ids)
@@ -88,7 +109,7 @@ async fn redact_current_jobs(
         .try_collect()
         .await?;
     for view in views {
-        view.worker.current_jobs.retain(|id| visible.contains(id));
+        view.current_jobs.retain(|id| visible.contains(id));
     }
     Ok(())
 }
@@ -163,7 +184,10 @@ async fn list_jobs(
             .queue
             .backend()
             .jobs(scope, status, q.queue.as_deref(), limit)
-            .await?,
+            .await?
+            .into_iter()
+            .map(tenant_view)
+            .collect(),
     ))
 }
 
@@ -222,7 +246,7 @@ async fn enqueue(
     let response = match state.queue.enqueue(job).await? {
         Accepted::Queued(e) => EnqueueResponse {
             created: e.created,
-            job: Some(e.job),
+            job: Some(tenant_view(e.job)),
             outbox_id: None,
         },
         Accepted::Recorded { outbox_id } => EnqueueResponse {
@@ -300,7 +324,7 @@ async fn get_job(
         .backend()
         .job(scope, id)
         .await?
-        .map(Json)
+        .map(|job| Json(tenant_view(job)))
         .ok_or(ApiError::NotFound("job"))
 }
 
@@ -327,7 +351,7 @@ async fn retry_job(
             serde_json::json!({ "kind": job.kind }),
         )
         .await?;
-    Ok(Json(job))
+    Ok(Json(tenant_view(job)))
 }
 
 /// Cancel a queued or scheduled job.
@@ -353,5 +377,5 @@ async fn cancel_job(
             serde_json::json!({ "kind": job.kind }),
         )
         .await?;
-    Ok(Json(job))
+    Ok(Json(tenant_view(job)))
 }

@@ -251,6 +251,15 @@ async fn workers_show_only_your_tenants_jobs(app: TestApp) {
         assert_eq!(worker["running_jobs"], 3);
         let text = workers.to_string();
         assert!(!text.contains(&theirs.to_string()) && !text.contains(&system.to_string()));
+        // The operator's host name and process id stay the operator's.
+        assert_eq!(worker["name"], "worker-abc", "{workers}");
+        assert!(
+            worker.get("host").is_none()
+                && worker.get("pid").is_none()
+                && worker.get("id").is_none(),
+            "{workers}"
+        );
+        assert!(!text.contains("host-1"), "{workers}");
     }
 }
 

@@ -2329,25 +2329,25 @@ export interface components {
             /** @description Newest first. */
             versions: components["schemas"]["DocumentVersionInfo"][];
         };
-        /** @description A worker process (or in-process worker) as registered by its heartbeats. */
-        WorkerInfo: {
-            /** @description Jobs it is running now. */
+        /**
+         * @description A worker as a tenant sees it: named by the random part of its id, never
+         *     by the operator's host name or process id (with open sign-up, every
+         *     tenant admin is a stranger).
+         */
+        WorkerView: {
+            /** @description The jobs of your tenant it is running now. */
             current_jobs: components["schemas"]["JobId"][];
-            host: string;
-            id: string;
             /** Format: int64 */
             last_heartbeat_ms: number;
-            /** Format: int64 */
-            pid: number;
+            /** @description `worker-` and the random part of the worker's id; the same in jobs' `worker_id`. */
+            name: string;
             queues: string[];
-            /** Format: int64 */
-            started_at_ms: number;
-        };
-        WorkerView: components["schemas"]["WorkerInfo"] & {
             /** @description Jobs it is running now, every tenant's (only yours are listed). */
             running_jobs: number;
             /** @description No heartbeat for longer than a lease: the worker is probably gone. */
             stale: boolean;
+            /** Format: int64 */
+            started_at_ms: number;
         };
     };
     responses: never;

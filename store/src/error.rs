@@ -43,16 +43,21 @@ impl StoreError {
 
     /// Whether the database is down or unreachable (not a fault of the
     /// request): no connection within the pool's timeout, a broken
-    /// connection, or PostgreSQL shutting down or starting up.
+    /// connection, PostgreSQL shutting down or starting up, or refusing the
+    /// connection (its database gone, the login refused).
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Database(
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
             ) => true,
-            // admin_shutdown, crash_shutdown, cannot_connect_now
-            StoreError::Database(sqlx::Error::Database(db)) => {
-                matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03"))
-            }
+            // admin_shutdown, crash_shutdown, cannot_connect_now; the
+            // database does not exist; the login was refused; class 08,
+            // connection exceptions.
+            StoreError::Database(sqlx::Error::Database(db)) => match db.code().as_deref() {
+                Some("57P01" | "57P02" | "57P03" | "3D000" | "28000" | "28P01") => true,
+                Some(code) => code.starts_with("08"),
+                None => false,
+            },
             _ => false,
         }
     }

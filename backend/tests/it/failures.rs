@@ -1,4 +1,4 @@
-//! When the database goes away: 500/503 in the usual shape, nothing internal leaked.
+//! When the database goes away: 503 in the usual shape, nothing internal leaked.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -6,17 +6,28 @@ use serde_json::json;
 use crate::support::{assert_error, TestApp, PASSWORD};
 
 #[tokio::test]
-async fn postgres_outage_gives_internal_error_without_details() {
+async fn postgres_outage_gives_unavailable_without_details() {
     let app = TestApp::postgres().await;
     let s = app.signup("down@example.com", "Down").await;
     let (_, key) = app.api_key(&s, json!({ "name": "k" })).await;
     app.drop_database();
 
+    // The database is gone: a clear 503, and nothing of what answered.
     let (status, body) = app.get("/api/tenant", Some(&s.token)).await;
-    assert_error(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
-    assert_eq!(body["error"]["message"], "internal error");
+    assert_error(
+        status,
+        &body,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
+    assert_eq!(body["error"]["message"], "service unavailable");
     let (status, body) = app.login("down@example.com", PASSWORD).await;
-    assert_error(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert_error(
+        status,
+        &body,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
     let text = body.to_string().to_lowercase();
     for leak in [
         "sql",
@@ -29,7 +40,12 @@ async fn postgres_outage_gives_internal_error_without_details() {
         assert!(!text.contains(leak), "{leak} leaked: {text}");
     }
     let (status, body) = app.get("/api/auth/me", key["secret"].as_str()).await;
-    assert_error(status, &body, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert_error(
+        status,
+        &body,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    );
     let (status, body) = app.get("/readyz", None).await;
     assert_error(
         status,
